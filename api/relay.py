@@ -1,0 +1,148 @@
+"""Relay plumbing: the ``Node`` interface, opaque global IDs, cursor connections.
+
+Global IDs are base64 of ``Type:pk``. They are opaque to clients but decodable,
+so scope — not obscurity — protects objects (NOTES.md).
+Cursors are offsets into the filtered, ordered list (``graphql-relay``'s
+``arrayconnection:N``), so ``first/after/last/before`` all work on any list.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import coded_error
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+T = TypeVar("T")
+
+
+def to_global_id(type_name: str, pk: int | str) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(gid: str) -> tuple[str, int] | None:
+    """``(type, pk)``, or ``None`` for anything that is not one of our ids."""
+    try:
+        raw = base64.b64decode(gid.encode(), validate=True).decode()
+        type_name, _, pk = raw.partition(":")
+        return (type_name, int(pk)) if type_name and pk.isdigit() else None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def expect_id(gid: str, type_name: str) -> int | None:
+    decoded = from_global_id(gid)
+    return decoded[1] if decoded and decoded[0] == type_name else None
+
+
+@strawberry.interface(description="可按全局 ID 获取的对象")
+class Node:
+    id: strawberry.ID = strawberry.field(description="全局 ID（不透明）")
+
+
+@strawberry.type(description="分页信息")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="连接中的一条边")
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="分页连接")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="符合条件的总数")
+
+    @strawberry.field(description="本页的对象（edges 的简写）")
+    def nodes(self) -> list[T]:  # type: ignore[valid-type]
+        return [e.node for e in self.edges]
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+
+
+def _offset(cursor: str, field: str) -> int:
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True).decode()
+        prefix, _, n = raw.partition(":")
+        if prefix == "arrayconnection" and n.isdigit():
+            return int(n)
+    except (binascii.Error, UnicodeDecodeError):
+        pass
+    raise coded_error("INVALID", f"游标 {field} 无效", field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: int
+    end: int
+    total: int
+
+
+def window(
+    total: int, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Window:
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_PAGE:
+            raise coded_error("INVALID", f"{name} 必须在 0 到 {MAX_PAGE} 之间", field=name)
+    start, end = 0, total
+    if after is not None:
+        start = min(max(_offset(after, "after") + 1, 0), total)
+    if before is not None:
+        end = max(min(_offset(before, "before"), total), start)
+    if first is None and last is None:
+        first = DEFAULT_PAGE
+    if first is not None:
+        end = min(end, start + first)
+    if last is not None:
+        start = max(start, end - last)
+    return Window(start, end, total)
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> tuple[list[Any], Window]:
+    """Two statements whatever the page size: the count and the page."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    w = window(total or 0, first=first, after=after, last=last, before=before)
+    if w.end <= w.start:
+        return [], w
+    rows = (await session.scalars(stmt.offset(w.start).limit(w.end - w.start))).all()
+    return list(rows), w
+
+
+def connection(items: list[T], w: Window) -> Connection[T]:
+    edges = [Edge(node=item, cursor=_cursor(w.start + i)) for i, item in enumerate(items)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=w.end < w.total,
+            has_previous_page=w.start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=w.total,
+    )

@@ -1,0 +1,1 @@
+"""Domain models and the services that change them. Knows nothing of GraphQL."""

@@ -1,0 +1,83 @@
+"""Personal data (SPEC §5): stored encrypted, looked up by keyed hash, shown masked.
+
+Resident IDs and phone numbers are encrypted with AES-GCM under a key derived from
+``GRIDGOV_DATA_KEY``; a keyed hash (HMAC-SHA256) finds and de-duplicates them
+without decrypting. Free text is scrubbed of such numbers before it reaches
+events or logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.settings import get_settings
+
+_VERSION = "v1"
+
+
+@lru_cache(maxsize=8)
+def _keys(data_key: str) -> tuple[AESGCM, bytes]:
+    root = hashlib.sha256(data_key.encode()).digest()
+    enc = hmac.new(root, b"gridgov-encrypt", hashlib.sha256).digest()
+    mac = hmac.new(root, b"gridgov-lookup", hashlib.sha256).digest()
+    return AESGCM(enc), mac
+
+
+def _current() -> tuple[AESGCM, bytes]:
+    return _keys(get_settings().data_key)
+
+
+def encrypt(value: str) -> str:
+    aead, _ = _current()
+    nonce = os.urandom(12)
+    sealed = aead.encrypt(nonce, value.encode(), _VERSION.encode())
+    return f"{_VERSION}:" + base64.b64encode(nonce + sealed).decode()
+
+
+def decrypt(token: str) -> str:
+    version, _, body = token.partition(":")
+    if version != _VERSION:
+        raise ValueError("unknown personal-data envelope")
+    raw = base64.b64decode(body)
+    aead, _ = _current()
+    return aead.decrypt(raw[:12], raw[12:], _VERSION.encode()).decode()
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash for equality look-ups; normalised so case and spaces do not matter."""
+    _, mac = _current()
+    return hmac.new(mac, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``."""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
+
+
+def mask_resident_id(rid: str) -> str:
+    """``320102199001011234`` → ``3201**********1234``."""
+    return rid[:4] + "*" * max(len(rid) - 8, 0) + rid[-4:] if len(rid) >= 8 else "*" * len(rid)
+
+
+# An 18-character resident ID (last may be X) or a 15-digit legacy one; a mainland
+# mobile number (optionally +86); a landline with area code. Digits inside longer
+# digit runs are left alone so amounts and codes are not mangled.
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+
+def scrub(text: str | None) -> str | None:
+    """Mask resident IDs and phone numbers in free text."""
+    if not text:
+        return text
+    text = _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
+    text = _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
+    return _LANDLINE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text)
