@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api import auth
 from api.context import Context
+from api.hardening import BodySizeLimit, install_log_scrubbing
 from api.loaders import Loaders
 from api.schema import build_schema
 from domain import migrate
+from domain.clock import Clock, SystemClock
 from domain.db import make_engine, make_sessionmaker
+from domain.incidents import sla
+from domain.incidents.deciding import DEPS_KEY as INCIDENT_DEPS_KEY
+from domain.incidents.deciding import Deps as IncidentDeps
+from domain.policies.runtime import PolicyRuntime
 from domain.settings import Settings, get_settings
+
+
+class _ClockOf:
+    """The app's current clock, read at each call (tests swap ``GridGovGraphQL.clock``)."""
+
+    def __init__(self, owner: GridGovGraphQL) -> None:
+        self._owner = owner
+
+    def now(self) -> datetime:
+        return self._owner.clock.now()
 
 
 class GridGovGraphQL(GraphQL[Context, None]):
@@ -33,21 +55,42 @@ class GridGovGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.write = make_sessionmaker(engine, write=True)
         self.read = make_sessionmaker(engine, write=False)
+        # Policies of this process (loaded in the lifespan, or lazily on first use) and the
+        # clock use cases read — tests replace ``clock`` with a ``FrozenClock``.
+        self.runtime = PolicyRuntime(self.write)
+        self.clock: Clock = SystemClock()
+        # Use cases that run inside other use cases' sessions (a member deactivated or
+        # moved re-assigns their incidents) find the runtime and clock on the session.
+        self.incident_deps = IncidentDeps(decider=self.runtime, clock=_ClockOf(self))
+        self.write.configure(info={INCIDENT_DEPS_KEY: self.incident_deps})
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(
+        ctx = Context(
             settings=self.settings,
             write=self.write,
             read=self.read,
             loaders=Loaders(self.read),
             request=request,
             response=response,
+            runtime=self.runtime,
+            clock=self.clock,
         )
+        # The bearer token → the caller's scope, once per request (per connection for
+        # WebSockets, where ``on_ws_connect`` may replace it from ``connection_init``).
+        await auth.authenticate(ctx, auth.bearer_from_headers(getattr(request, "headers", None)))
+        return ctx
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        raw = auth.bearer_from_params(context.connection_params)
+        if raw is not None and not await auth.authenticate(context, raw):
+            raise ConnectionRejectionError({"message": context.auth_error, "code": "UNAUTHENTICATED"})
+        return await super().on_ws_connect(context)
 
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check()
+    install_log_scrubbing()  # no resident ID or phone number in any log record
     engine = engine or make_engine(settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size)
     graphql = GridGovGraphQL(settings=settings, engine=engine)
 
@@ -70,8 +113,24 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        # Policies: publish the bundled defaults if there are none, load, follow publishes.
+        await graphql.runtime.start()
+        # The SLA clock: one sweeper per worker process; row locks keep them apart.
+        sla_settings = sla.SlaSettings()
+        sweeper = (
+            asyncio.create_task(sla.run_forever(graphql.write, graphql.incident_deps, settings=sla_settings))
+            if sla_settings.enabled
+            else None
+        )
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            await graphql.runtime.stop()
+            await engine.dispose()
 
     app = Starlette(
         routes=[
@@ -81,6 +140,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -19,6 +19,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=get_settings().log_level.lower(),
+        # WebSocket messages get the same size limit as HTTP request bodies.
+        ws_max_size=get_settings().max_request_bytes,
     )
     return 0
 
@@ -52,6 +54,17 @@ def _schema(_: argparse.Namespace) -> int:
     from api.schema import schema
 
     sys.stdout.write(schema.as_str() + "\n")
+    return 0
+
+
+def _sla_sweep(args: argparse.Namespace) -> int:
+    """One pass of the SLA clock (what every worker runs in the background)."""
+    import json
+
+    from domain.incidents.cli import sweep_once
+
+    result = asyncio.run(sweep_once(get_settings().database_url, area_code=args.area, now=args.now))
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
@@ -93,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     schema.set_defaults(func=_schema)
 
     sub.add_parser("policy", help="validate, test and evaluate policy documents (see POLICY.md)")
+
+    sla = sub.add_parser("sla", help="the SLA clock of incidents")
+    sla_sub = sla.add_subparsers(dest="sla_command", required=True)
+    sweep = sla_sub.add_parser("sweep", help="one pass: escalate overdue incidents, warn due-soon ones")
+    sweep.add_argument("--area", help="only incidents under this area (its code)")
+    sweep.add_argument("--now", help="the time to sweep at (ISO date-time; default: now)")
+    sweep.set_defaults(func=_sla_sweep)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.clock import Clock, SystemClock
+from domain.scope import Scope
 from domain.settings import Settings
 
 
@@ -25,6 +27,17 @@ class Context:
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Who is asking (``api.permissions.scope_of``): set once per request by
+    # ``api.auth.authenticate``; ``None`` = not logged in.
+    scope: Scope | None = None
+    # Why a presented token was refused (expired, revoked …), for the UNAUTHENTICATED message.
+    auth_error: str | None = None
+    # graphql-transport-ws ``connection_init`` payload (subscriptions authenticate from it).
+    connection_params: dict[str, Any] | None = None
+    # The policies this process decides with (``domain.policies.runtime.PolicyRuntime``).
+    runtime: Any = None
+    # The clock use cases read (``domain.clock``); tests move a ``FrozenClock`` instead of sleeping.
+    clock: Clock = field(default_factory=SystemClock)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -51,22 +51,22 @@ class Node:
 
 @strawberry.type(description="分页信息")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="之后是否还有")
+    has_previous_page: bool = strawberry.field(description="之前是否还有")
+    start_cursor: str | None = strawberry.field(description="本页第一条的游标")
+    end_cursor: str | None = strawberry.field(description="本页最后一条的游标")
 
 
 @strawberry.type(description="连接中的一条边")
 class Edge(Generic[T]):
-    node: T
-    cursor: str
+    node: T = strawberry.field(description="对象")
+    cursor: str = strawberry.field(description="游标")
 
 
 @strawberry.type(description="分页连接")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="本页的边")
+    page_info: PageInfo = strawberry.field(description="分页信息")
     total_count: int = strawberry.field(description="符合条件的总数")
 
     @strawberry.field(description="本页的对象（edges 的简写）")

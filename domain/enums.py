@@ -47,6 +47,18 @@ class DepartmentLevel(StrEnum):
     DISTRICT_DEPARTMENT = "DISTRICT_DEPARTMENT"
 
 
+class ProjectStatus(StrEnum):
+    PLANNED = "PLANNED"
+    UNDER_CONSTRUCTION = "UNDER_CONSTRUCTION"
+    SUSPENDED = "SUSPENDED"
+    COMPLETED = "COMPLETED"
+
+
+class StaffingGapKind(StrEnum):
+    MISSING = "MISSING"
+    OVER = "OVER"
+
+
 class IncidentCategory(StrEnum):
     LABOR_DISPUTE = "LABOR_DISPUTE"
     CONSTRUCTION_DISPUTE = "CONSTRUCTION_DISPUTE"
@@ -170,6 +182,14 @@ LABELS: dict[str, str] = {
     # department levels
     "PARK_OFFICE": "园区科室",
     "DISTRICT_DEPARTMENT": "区职能部门",
+    # projects
+    "PLANNED": "拟建",
+    "UNDER_CONSTRUCTION": "在建",
+    "SUSPENDED": "停工",
+    "COMPLETED": "已竣工",
+    # staffing gaps
+    "MISSING": "缺员",
+    "OVER": "超编",
     # incident categories
     "LABOR_DISPUTE": "劳资纠纷",
     "CONSTRUCTION_DISPUTE": "建设领域纠纷",

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
         "PART_TIME_WORKER": (0, -1),
     }
     full_time_monthly_pay: int = 4500
+    # Security (SPEC §5, docs/security.md): sessions, login throttling, request limits.
+    token_ttl_minutes: int = 480
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    max_request_bytes: int = 1_048_576
+    query_max_depth: int = 12
+    query_max_aliases: int = 30
+    query_max_cost: int = 50_000
+    query_max_tokens: int = 5_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,6 +61,9 @@ class Settings(BaseSettings):
             self.secret_key.startswith("dev-") or self.data_key.startswith("dev-")
         ):
             raise RuntimeError("GRIDGOV_SECRET_KEY and GRIDGOV_DATA_KEY must be set in production mode")
+        if self.mode == "production" and len(self.secret_key) < 32:
+            # It signs HS256 bearer tokens: a short key can be brute-forced offline.
+            raise RuntimeError("GRIDGOV_SECRET_KEY must be at least 32 characters in production mode")
 
 
 @lru_cache

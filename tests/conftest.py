@@ -172,6 +172,94 @@ class GraphQLClient:
         return body["data"]
 
 
+# --- accounts: ``gql`` is a logged-in ADMIN; ``login_as`` makes any other account ---------
+
+
+def _pk(link: Any) -> int | None:
+    return link if link is None or isinstance(link, int) else link.id
+
+
+async def make_account(
+    session: AsyncSession,
+    *,
+    role: str,
+    username: str | None = None,
+    password: str | None = None,
+    member: Any = None,
+    department: Any = None,
+    enterprise: Any = None,
+    area: Any = None,
+    granted: tuple[Any, ...] | list[Any] = (),
+) -> Any:
+    """An account with its links (model objects or ids). Without ``password`` it cannot
+    log in by password (tests mint its token directly — argon2 is slow on purpose)."""
+    from domain.accounts.models import Account, AccountArea
+    from domain.accounts.passwords import hash_password
+    from domain.enums import AccountRole
+
+    account = Account(
+        username=username or f"t-{role.lower()}-{uuid.uuid4().hex[:10]}",
+        display_name=f"测试{role}",
+        password_hash=hash_password(password) if password else None,
+        role=AccountRole(role),
+        member_id=_pk(member),
+        department_id=_pk(department),
+        enterprise_id=_pk(enterprise),
+        area_id=_pk(area),
+    )
+    session.add(account)
+    await session.flush()
+    for g in granted:
+        session.add(AccountArea(account_id=account.id, area_id=_pk(g)))
+    await session.flush()
+    return account
+
+
+def token_for(account: Any, settings: Settings) -> str:
+    from datetime import timedelta
+
+    from domain.accounts.tokens import issue_access_token
+
+    token, _ = issue_access_token(
+        account_id=account.id, generation=account.token_generation or 0,
+        secret=settings.secret_key, ttl=timedelta(hours=8),
+    )
+    return token
+
+
+@pytest.fixture(scope="session")
+async def admin_token(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> str:
+    """One ADMIN account for the session (sees the whole tree, "/")."""
+    async with sessionmaker.begin() as session:
+        account = await make_account(session, role="ADMIN", username=f"admin-{uuid.uuid4().hex[:8]}")
+    return token_for(account, settings)
+
+
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQLClient:
+def gql(client: httpx.AsyncClient, admin_token: str) -> GraphQLClient:
+    """A client logged in as the session's ADMIN (existing tests see everything)."""
+    return GraphQLClient(client, admin_token)
+
+
+@pytest.fixture
+def anon(client: httpx.AsyncClient) -> GraphQLClient:
+    """A client without a token."""
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def login_as(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> Any:
+    """``await login_as("PARK_ADMIN", area=park)`` → a client with that account's token.
+    Links: ``member``, ``department``, ``enterprise``, ``area``, ``granted`` (models or ids).
+    The client's ``account_id`` is the new account's id."""
+
+    async def make(role: str, **links: Any) -> GraphQLClient:
+        async with sessionmaker.begin() as session:
+            account = await make_account(session, role=role, **links)
+        c = GraphQLClient(client, token_for(account, settings))
+        c.account_id = account.id  # type: ignore[attr-defined]
+        return c
+
+    return make

@@ -1,0 +1,132 @@
+"""Officer selectors resolved against the organisation (POLICY.md "Officer selectors"),
+and an escalation policy that names its own department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.enums import MemberRole
+from domain.incidents import officers
+from domain.incidents.facts import Place
+from domain.incidents.repository import place_of
+from domain.org.models import Member
+from tests.conftest import GraphQLClient
+from tests.factories import IncidentWorld, make_member, unique
+from tests.integration.incident_support import (
+    ESCALATE,
+    ok,
+    report,
+    step,
+    default_policies,  # noqa: F401 — fixture (autouse)
+    world,  # noqa: F401 — fixture
+)
+
+
+async def assign(session: AsyncSession, w: IncidentWorld, outputs: dict[str, Any], department: Any = None,
+                 grid: Any = None) -> officers.Assignment:
+    place = await place_of(session, (grid or w.grid).id)
+    assert isinstance(place, Place)
+    return await officers.assign(session, outputs, place=place, department=department)
+
+
+async def test_each_selector_kind(world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    m, d = world.members, world.departments
+    async with sessionmaker() as session:
+        found = await assign(session, world, {"officer": {"role": "GRID_LEADER", "scope": "GRID"}})
+        assert found.member_code == m["leader"].code and found.selector_index == 0
+        found = await assign(session, world, {"officer": {"role": "GRID_LEADER", "scope": "LARGE_GRID"}})
+        assert found.member_code == m["large_leader"].code
+        found = await assign(session, world, {"officer": {"role": "PARK_SECRETARY", "scope": "PARK"}})
+        assert found.member_code == m["park_secretary"].code
+        found = await assign(session, world, {"officer": {"role": "DEPARTMENT_RESPONDER"}}, department=d["LABOR"])
+        assert found.member_id == d["LABOR"].responder_id
+        found = await assign(session, world, {"officer": {"member": m["worker2"].code}})
+        assert found.member_code == m["worker2"].code
+        # the park's centre: its responder is the park responder
+        found = await assign(session, world, {"officer": {"role": "DEPARTMENT_RESPONDER"}}, department=world.center)
+        assert found.member_code == m["park_responder"].code
+
+
+async def test_otherwise_in_order_then_the_park_responder_then_nobody(
+    world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    m = world.members
+    direct = world.areas["direct"]  # a grid with nobody, directly under the park (no large grid)
+    async with sessionmaker() as session:
+        found = await assign(session, world, {
+            "officer": {"role": "GRID_LEADER", "scope": "GRID"},
+            "otherwise": [{"role": "GRID_LEADER", "scope": "LARGE_GRID"},  # no large grid above: skipped
+                          {"role": "AGENCY_STAFF", "scope": "PARK"},  # nobody
+                          {"role": "PARK_SECRETARY", "scope": "PARK"}],
+        }, grid=direct)
+        assert found.member_code == m["park_secretary"].code and found.selector_index == 3
+        found = await assign(session, world, {"officer": {"member": "NO-SUCH-MEMBER"}}, grid=direct)
+        assert found.member_code == m["park_responder"].code  # the park's PARK_RESPONDER, last
+        assert "PARK_RESPONDER" in found.note()
+    async with sessionmaker.begin() as session:
+        await session.execute(update(Member).where(Member.id == m["park_responder"].id).values(active=False))
+    async with sessionmaker() as session:
+        found = await assign(session, world, {"officer": {"member": "NO-SUCH-MEMBER"}}, grid=direct)
+        assert not found.found and found.note() == "未找到责任人，转人工派单"
+
+
+async def test_fewest_open_incidents_then_lowest_code(
+    gql: GraphQLClient, world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    m = world.members
+    first = ok(await report(gql, world, category="NEIGHBOURHOOD", title="邻里纠纷一"))
+    assert first["officer"]["code"] == m["worker1"].code  # a tie: the lower code
+    second = ok(await report(gql, world, category="NEIGHBOURHOOD", title="邻里纠纷二"))
+    assert second["officer"]["code"] == m["worker2"].code  # worker1 has one open, worker2 none
+    third = ok(await report(gql, world, category="NEIGHBOURHOOD", title="邻里纠纷三"))
+    assert third["officer"]["code"] == m["worker1"].code
+
+
+async def test_a_named_responder_who_left_is_replaced_by_another_responder_of_the_department(
+    world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker.begin() as session:
+        from domain.enums import DepartmentLevel
+        from tests.factories import make_department
+
+        dept = await make_department(session, code=unique("DX"), level=DepartmentLevel.DISTRICT_DEPARTMENT)
+        named = await make_member(session, department=dept, roles=(MemberRole.DEPARTMENT_RESPONDER,), code=unique("N-"))
+        other = await make_member(session, department=dept, roles=(MemberRole.DEPARTMENT_RESPONDER,), code=unique("O-"))
+        dept.responder_id = named.id
+    async with sessionmaker() as session:
+        assert (await assign(session, world, {"officer": {"role": "DEPARTMENT_RESPONDER"}}, department=dept)).member_id == named.id
+    async with sessionmaker.begin() as session:
+        await session.execute(update(Member).where(Member.id == named.id).values(active=False))
+    async with sessionmaker() as session:
+        assert (await assign(session, world, {"officer": {"role": "DEPARTMENT_RESPONDER"}}, department=dept)).member_id == other.id
+
+
+ESCALATION_WITH_DEPARTMENT = {
+    "kind": "incident-escalation",
+    "title": "测试：手动吹哨直接交公安",
+    "rules": [{"id": "manual-police", "title": "手动吹哨交公安", "when": {"fact": "trigger", "eq": "MANUAL"},
+               "then": {"level": 2, "dueInHours": 10, "department": "POLICE"}}],
+    "default": {"level": None, "dueInHours": 48},
+}
+
+
+async def test_an_escalation_that_names_a_department_takes_it_without_routing_again(
+    gql: GraphQLClient, world: IncidentWorld, app: Any
+) -> None:
+    registry = app.state.graphql.runtime.registry
+    with registry.hold("incident-escalation") as policy:
+        version, before = policy.version, policy.document
+    registry.install(ESCALATION_WITH_DEPARTMENT, version)
+    try:
+        incident = ok(await report(gql, world))
+        after = ok(await step(gql, ESCALATE, id=incident["id"], reason="涉及治安"))
+    finally:
+        registry.install(before, version)
+    assert after["level"] == 2 and after["department"]["code"] == "POLICE"
+    assert after["officer"]["code"].startswith("R-POLICE-")
+    assert [d["kind"] for d in after["decisions"]] == [
+        "incident-routing", "officer-assignment", "incident-escalation", "officer-assignment"
+    ]
