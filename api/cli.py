@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     up = db_sub.add_parser("upgrade", help="migrate to the latest schema")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=_db_upgrade)
-    down = db_sub.add_parser("downgrade", help="migrate down")
-    down.add_argument("revision", nargs="?", default="base")
+    down = db_sub.add_parser("downgrade", help="migrate down to REVISION (required: 'base' drops everything)")
+    down.add_argument("revision")
     down.set_defaults(func=_db_downgrade)
 
     demo = sub.add_parser("demo", help="migrate and load the demo district")
