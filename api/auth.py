@@ -8,6 +8,12 @@ handshake's header, for server-to-server clients). A token is either a JWT from
 A missing token leaves the context anonymous; a bad one (expired, revoked, forged)
 also leaves it anonymous and records why, so the ``UNAUTHENTICATED`` error can say
 so. Nothing here raises into the request: the operation gate answers.
+
+HTTP requests authenticate once each. A WebSocket authenticates at connect and then
+again before every operation it carries (``recheck``, called by ``api.websocket``):
+the same look-up as a request, so a revoked session, a deactivated account or a
+revoked API token stops the socket at its next operation, and a moved member's
+scope follows them.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ async def authenticate(ctx: Context, raw: str | None) -> bool:
     ctx.scope = None
     ctx.auth_error = None
     ctx.extra.pop("auth_expires_at", None)
+    ctx.extra.pop("auth_token", None)
     if raw is None:
         return True
     try:
@@ -65,9 +72,7 @@ async def authenticate(ctx: Context, raw: str | None) -> bool:
     except TokenError as exc:
         ctx.auth_error = exc.reason
         return False
-    ctx.scope = who.scope
-    ctx.extra["auth_expires_at"] = who.expires_at
-    ctx.extra["account"] = who.account
+    _accept(ctx, raw, who)
     if who.touch_api_token and who.api_token_id is not None:
         try:
             async with ctx.write.begin() as session:
@@ -77,9 +82,39 @@ async def authenticate(ctx: Context, raw: str | None) -> bool:
     return True
 
 
+def _accept(ctx: Context, raw: str, who: accounts.Authenticated) -> None:
+    ctx.scope = who.scope
+    ctx.auth_error = None
+    ctx.extra["auth_expires_at"] = who.expires_at
+    ctx.extra["account"] = who.account
+    ctx.extra["auth_token"] = raw  # long-lived connections re-check it (``recheck``)
+
+
+async def recheck(ctx: Context) -> bool:
+    """For long-lived connections, before each operation: is the token accepted at connect
+    still good — not expired, not revoked (``token_generation``), the account (and an API
+    token) still active? Re-reads the account and its scope (one statement, two for
+    partners), so the scope follows the account's links too. ``False`` leaves the
+    context anonymous with the reason in ``auth_error``; an anonymous connection stays
+    as it is (``True``: its operations are refused by the gate unless public)."""
+    raw = ctx.extra.get("auth_token")
+    if raw is None:
+        return ctx.auth_error is None
+    try:
+        async with ctx.read() as session:
+            who = await accounts.authenticate(session, raw, settings=ctx.settings)
+    except TokenError as exc:
+        ctx.scope = None
+        ctx.auth_error = exc.reason
+        ctx.extra.pop("auth_token", None)
+        return False
+    _accept(ctx, raw, who)  # one assignment each: operations running meanwhile see old or new
+    return True
+
+
 def still_valid(ctx: Context) -> bool:
-    """For long-lived connections: the token seen at connect time has not expired.
-    (Revocation of open subscriptions is checked by the subscription loop.)"""
+    """The token accepted earlier has not expired (cheap, no database: the operation gate
+    calls it for every operation; ``recheck`` also catches revocation)."""
     expires = ctx.extra.get("auth_expires_at")
     if ctx.scope is not None and expires is not None and expires <= utcnow():
         ctx.scope = None

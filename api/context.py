@@ -38,6 +38,9 @@ class Context:
     runtime: Any = None
     # The clock use cases read (``domain.clock``); tests move a ``FrozenClock`` instead of sleeping.
     clock: Clock = field(default_factory=SystemClock)
+    # Writes of use cases whose only write is one statement (``reportIncident``): on
+    # PostgreSQL no BEGIN/COMMIT around it (``domain.db.make_sessionmaker``). ``None``: ``write``.
+    write_one: async_sessionmaker[AsyncSession] | None = None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -29,14 +29,36 @@ def to_global_id(type_name: str, pk: int | str) -> strawberry.ID:
     return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
 
 
+# Primary keys are positive 64-bit integers (BIGINT); anything else is not one of ours.
+MAX_PK = 2**63 - 1
+_MAX_PK_DIGITS = len(str(MAX_PK))
+
+
+def _ascii_int(text: str) -> int | None:
+    """``"42"`` → 42; ``None`` for anything but plain ASCII digits (``str.isdigit`` also
+    accepts full-width and other Unicode digits, which ``int`` would happily read)."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def from_global_id(gid: str) -> tuple[str, int] | None:
-    """``(type, pk)``, or ``None`` for anything that is not one of our ids."""
+    """``(type, pk)``, or ``None`` for anything that is not one of our ids: not base64,
+    no type, a key that is not plain ASCII digits, or not in ``1 … 2**63 - 1`` (a larger
+    number would overflow the database's BIGINT and fail the statement)."""
+    if not isinstance(gid, str) or len(gid) > 200:
+        return None
     try:
         raw = base64.b64decode(gid.encode(), validate=True).decode()
-        type_name, _, pk = raw.partition(":")
-        return (type_name, int(pk)) if type_name and pk.isdigit() else None
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError):
         return None
+    type_name, _, digits = raw.partition(":")
+    if len(digits) > _MAX_PK_DIGITS:
+        return None
+    pk = _ascii_int(digits)
+    if not type_name or pk is None or not 0 < pk <= MAX_PK:
+        return None
+    return type_name, pk
 
 
 def expect_id(gid: str, type_name: str) -> int | None:
@@ -82,9 +104,10 @@ def _offset(cursor: str, field: str) -> int:
     try:
         raw = base64.b64decode(cursor.encode(), validate=True).decode()
         prefix, _, n = raw.partition(":")
-        if prefix == "arrayconnection" and n.isdigit():
-            return int(n)
-    except (binascii.Error, UnicodeDecodeError):
+        offset = _ascii_int(n) if len(n) <= _MAX_PK_DIGITS else None
+        if prefix == "arrayconnection" and offset is not None:
+            return offset
+    except (binascii.Error, UnicodeError, ValueError):
         pass
     raise coded_error("INVALID", f"游标 {field} 无效", field=field)
 

@@ -44,7 +44,7 @@ Mutation.__strawberry_definition__.description = "变更"  # type: ignore[attr-d
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list[object] = [ParserCache(maxsize=512), ValidationCache(maxsize=512)]
     # Limits, the authentication gate, error codes and masking (production): per-request
-    # factories that keep the validation cache hitting (api/hardening.py explains how).
+    # factories that keep the validation cache hitting (api/hardening/ explains how).
     extensions += hardening.extensions(settings)
     # The two caches as *instances*, on purpose (strawberry #4635, NOTES.md): their hooks
     # read ``execution_context`` before any await, so sharing them is safe. Anything that

@@ -311,6 +311,23 @@ def _worker_cpu(parent: int) -> dict[int, float]:
     return out
 
 
+def _postgres_cpu() -> float | None:
+    """CPU seconds of the local PostgreSQL's processes (``None`` when it is not local):
+    on a 2-core machine the database shares the CPUs with the server and the client."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.partition("(")[2] in ("postgres", "postmaster"):
+            parts = rest.split()
+            total += (int(parts[11]) + int(parts[12])) / tick
+            found = True
+    return total if found else None
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -365,8 +382,11 @@ async def main() -> int:
             print("warm-up problems:", problems[:3])
             return 1
         workers_before = _worker_cpu(server.pid)
+        pg_before, client_before = _postgres_cpu(), time.process_time()
         http, problems = await _http_load(args.port, reporters, total=args.requests,
                                           concurrency=args.concurrency, seed=2)
+        client_cpu = time.process_time() - client_before
+        pg_after = _postgres_cpu()
         worker_cpu = {pid: round(cpu - workers_before.get(pid, 0.0), 2)
                       for pid, cpu in _worker_cpu(server.pid).items()}
         if problems:
@@ -385,6 +405,13 @@ async def main() -> int:
             # the kernel spread the connections over the workers, and CPU per report).
             "worker_cpu_s": worker_cpu,
             "server_cpu_ms_per_report": round(1000 * sum(worker_cpu.values()) / max(http["requests"], 1), 2),
+            # The rest of the machine's CPU per report: PostgreSQL (all its processes,
+            # when local) and this load generator.
+            "postgres_cpu_ms_per_report": (
+                round(1000 * (pg_after - pg_before) / max(http["requests"], 1), 2)
+                if pg_before is not None and pg_after is not None else None
+            ),
+            "client_cpu_ms_per_report": round(1000 * client_cpu / max(http["requests"], 1), 2),
             "failed": len(problems),
         }
         print(json.dumps(figures, ensure_ascii=False, indent=2))

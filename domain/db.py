@@ -92,9 +92,31 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
     return engine
 
 
-def make_sessionmaker(engine: AsyncEngine, *, write: bool = True) -> async_sessionmaker[AsyncSession]:
-    """Sessions for writes (SQLite: ``BEGIN IMMEDIATE``) or for reads (deferred, never block)."""
-    bind = engine.execution_options(gridgov_write=True) if write else engine
+def make_sessionmaker(
+    engine: AsyncEngine, *, write: bool = True, one_write_statement: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for writes (SQLite: ``BEGIN IMMEDIATE``) or for reads (deferred, never block).
+
+    PostgreSQL reads run in autocommit: each statement is its own transaction, which
+    under READ COMMITTED (the default) sees exactly what it would see inside an explicit
+    one — every statement takes a fresh snapshot either way — but spares the ``BEGIN``
+    and ``ROLLBACK`` round trips around every read session (two of the three round trips
+    of a request's authentication). Read sessions never write.
+
+    ``one_write_statement``: a write session for a use case that reads, then writes
+    everything in **one** statement (``reportIncident``: ``incidents.writes``). On
+    PostgreSQL it runs in autocommit too — that one statement is atomic by itself,
+    and the reads before it see what they would see in a READ COMMITTED transaction
+    (the use case takes no locks) — which spares the ``BEGIN`` and ``COMMIT`` round
+    trips. Never use it for a use case that writes twice. SQLite: a normal write session."""
+    if write and one_write_statement and engine.dialect.name == "postgresql":
+        bind = engine.execution_options(gridgov_write=True, isolation_level="AUTOCOMMIT")
+    elif write:
+        bind = engine.execution_options(gridgov_write=True)
+    elif engine.dialect.name == "postgresql":
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        bind = engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 

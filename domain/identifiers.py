@@ -5,10 +5,15 @@ sentence naming what is wrong (for ``userErrors`` and import reports). Values ar
 checked as given: no trimming, no case folding — the caller normalises input if it
 wants to (a lowercase letter is reported, not silently accepted).
 
-- 统一社会信用代码, GB 32100-2015: 18 characters — registration-authority code (1),
-  organisation-type code (1), administrative-division code (6), the organisation
-  code of GB 11714 (8 body characters + its own check character), and a final
-  check character over the first 17 (weights 3^i mod 31, modulus 31).
+- 统一社会信用代码, GB 32100-2015: 18 characters of ``CREDIT_CHARSET`` (digits and
+  uppercase letters without I, O, S, V, Z), the 18th a check character over the
+  first 17 (weights 3^i mod 31, modulus 31). That is what makes a code valid here.
+  The first 17 are laid out as registration-authority code (1), organisation-type
+  code (1), administrative-division code (6) and the GB 11714 organisation code
+  (8 + its own check character) — ``make_credit_code`` builds codes that way, but
+  they are not checked: the tables of authorities and types change, codes issued
+  before and after 2015 differ in how the body was assigned, and the 18th character
+  already catches every single-character error and adjacent transposition.
 - 公民身份号码, GB 11643-1999: 6-digit region, 8-digit birth date, 3-digit sequence,
   check character over the first 17 (weights 2^(17-i) mod 11, ``10X98765432``).
 - 手机号码: 11 digits, ``1[3-9]`` then nine digits.
@@ -25,22 +30,6 @@ from datetime import date, timedelta
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 _CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_CHARSET)}
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-# Registration authority (登记管理部门) → the organisation-type codes it issues (机构类别).
-CREDIT_AUTHORITIES: dict[str, tuple[str, str]] = {
-    "1": ("机构编制", "1239"),
-    "2": ("外交", "19"),
-    "3": ("司法行政", "1234569"),
-    "4": ("文化", "19"),
-    "5": ("民政", "1239"),
-    "6": ("旅游", "129"),
-    "7": ("宗教", "129"),
-    "8": ("工会", "19"),
-    "9": ("工商（市场监管）", "123"),
-    "A": ("中央军委改革和编制办公室", "19"),
-    "N": ("农业", "1239"),
-    "Y": ("其他", "1"),
-}
 
 # GB 11714 organisation code: 8 body characters (digits, uppercase letters) + check.
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -75,19 +64,6 @@ def credit_code_error(code: str) -> str | None:
                 f"统一社会信用代码第{pos}位“{c}”为非法字符"
                 "（只允许数字和除 I、O、S、V、Z 以外的大写字母）"
             )
-    authority = CREDIT_AUTHORITIES.get(code[0])
-    if authority is None:
-        return f"统一社会信用代码第1位登记管理部门代码“{code[0]}”无效"
-    if code[1] not in authority[1]:
-        return f"统一社会信用代码第2位机构类别代码“{code[1]}”与登记管理部门（{authority[0]}）不符"
-    if not code[2:8].isdigit():
-        return f"统一社会信用代码第3–8位登记管理机关行政区划码“{code[2:8]}”应为6位数字"
-    body, org_check = code[8:16], code[16]
-    if any(not (c.isdigit() or "A" <= c <= "Z") for c in body):
-        return f"统一社会信用代码第9–16位组织机构代码本体“{body}”含非法字符"
-    expected_org = org_code_check(body)
-    if org_check != expected_org:
-        return f"统一社会信用代码第17位组织机构代码校验码错误（应为“{expected_org}”，实际为“{org_check}”）"
     expected = credit_code_check(code[:17])
     if code[17] != expected:
         return f"统一社会信用代码第18位校验码错误（应为“{expected}”，实际为“{code[17]}”）"

@@ -81,3 +81,14 @@ def scrub(text: str | None) -> str | None:
     text = _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
     text = _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
     return _LANDLINE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text)
+
+
+def scrub_deep(value: object) -> object:
+    """``scrub`` every string inside nested dicts and lists (event payloads, stored facts)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_deep(v) for v in value]
+    return value

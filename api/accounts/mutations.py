@@ -6,7 +6,8 @@ field reachable without a token; it commits failures too (throttling and audit).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -27,6 +28,20 @@ from api.permissions import scope_of
 from api.relay import expect_id
 from domain.accounts import service as accounts
 from domain.errors import DomainError
+
+# A time given without an offset is wall-clock time in China (the district's own).
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def aware_utc(value: datetime | None, field: str) -> datetime | None:
+    """An input time as aware UTC: without an offset it is Asia/Shanghai time; a time
+    that cannot be represented in UTC (year 1 or 9999 at the edge) is ``INVALID``."""
+    if value is None:
+        return None
+    try:
+        return (value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise DomainError("INVALID", "时间超出可表示的范围", field) from None
 
 
 @strawberry.type(description="登录结果")
@@ -177,10 +192,11 @@ class AccountMutations:
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
         scope = scope_of(info)
         try:
+            expires_at = aware_utc(input.expires_at, "expiresAt")
             async with info.context.write.begin() as session:
                 api_token, raw = await accounts.create_api_token(
                     session, actor=scope, account_id=_required_pk(input.account_id, "Account", "accountId"),
-                    name=input.name, expires_at=input.expires_at,
+                    name=input.name, expires_at=expires_at,
                 )
         except DomainError as exc:
             return CreateApiTokenPayload(token=None, api_token=None, user_errors=user_errors(exc))

@@ -185,7 +185,8 @@ class IncidentMutations:
             try:
                 data = _report_input(info, input)
                 await deps.ready()
-                async with info.context.write.begin() as session:
+                # Its only write is one statement (``incidents.writes``): ``write_one``.
+                async with (info.context.write_one or info.context.write).begin() as session:
                     reported = await service.report(session, deps, data, actor=actor, check_existing=attempt > 0)
             except DomainError as exc:
                 return ReportIncidentPayload(user_errors=user_errors(exc))

@@ -11,6 +11,7 @@ import strawberry
 from api.context import Info
 from api.enums import AreaKind, DepartmentLevel, DutyTag, MemberRole, PartyOrgKind, ProjectStatus
 from api.org.staffing import GridStaffing
+from api.org.visibility import shown
 from api.permissions import scope_of
 from api.personal import reveal_phone
 from api.relay import Connection, Node, connection, paginate, to_global_id
@@ -85,14 +86,14 @@ class Area(Node):
     async def parent(self, info: Info) -> Area | None:
         if self.model.parent_id is None:
             return None
-        m = await info.context.loaders.area.load(self.model.parent_id)
+        m = await shown(info, await info.context.loaders.area.load(self.model.parent_id))
         return Area.from_model(m) if m else None
 
     @strawberry.field(description="从区到上级的各级区域（自上而下）")
     async def ancestors(self, info: Info) -> list[Area]:
         ids = org_repo.path_ids(self.model.path)[:-1]
         found = await info.context.loaders.area.load_many(ids)
-        return [Area.from_model(m) for m in found if m is not None]
+        return [Area.from_model(m) for m in found if m is not None and await shown(info, m) is not None]
 
     @strawberry.field(description="下级区域数（可见的）")
     async def children_count(self, info: Info) -> int:
@@ -123,7 +124,7 @@ class Area(Node):
     async def grid_leader(self, info: Info) -> Member | None:
         if not scope_of(info).covers_path(self.model.path):
             return None
-        m = await info.context.loaders.area_grid_leader.load(self.model.id)
+        m = await shown(info, await info.context.loaders.area_grid_leader.load(self.model.id))
         return Member.from_model(m) if m else None
 
     @strawberry.field(description="人员配备（1+1+N，仅小网格；其他层级为 null）")
@@ -215,21 +216,21 @@ class Member(Node):
     async def area(self, info: Info) -> Area | None:
         if self.model.area_id is None:
             return None
-        m = await info.context.loaders.area.load(self.model.area_id)
+        m = await shown(info, await info.context.loaders.area.load(self.model.area_id))
         return Area.from_model(m) if m else None
 
     @strawberry.field(description="所属部门（区域成员为 null）")
     async def department(self, info: Info) -> Department | None:
         if self.model.department_id is None:
             return None
-        m = await info.context.loaders.department.load(self.model.department_id)
+        m = await shown(info, await info.context.loaders.department.load(self.model.department_id))
         return Department.from_model(m) if m else None
 
     @strawberry.field(description="关联企业（兼职网格员所在企业）")
     async def enterprise(self, info: Info) -> Enterprise | None:
         if self.model.enterprise_id is None:
             return None
-        m = await info.context.loaders.enterprise.load(self.model.enterprise_id)
+        m = await shown(info, await info.context.loaders.enterprise.load(self.model.enterprise_id))
         return Enterprise.from_model(m) if m else None
 
     @strawberry.field(description="角色")
@@ -271,14 +272,14 @@ class Department(Node):
     async def park(self, info: Info) -> Area | None:
         if self.model.park_id is None:
             return None
-        m = await info.context.loaders.area.load(self.model.park_id)
+        m = await shown(info, await info.context.loaders.area.load(self.model.park_id))
         return Area.from_model(m) if m else None
 
     @strawberry.field(description="应哨责任人")
     async def responder(self, info: Info) -> Member | None:
         if self.model.responder_id is None:
             return None
-        m = await info.context.loaders.member.load(self.model.responder_id)
+        m = await shown(info, await info.context.loaders.member.load(self.model.responder_id))
         return Member.from_model(m) if m else None
 
 
@@ -320,7 +321,7 @@ class Enterprise(Node):
 
     @strawberry.field(description="所属网格")
     async def grid(self, info: Info) -> Area | None:
-        m = await info.context.loaders.area.load(self.model.grid_id)
+        m = await shown(info, await info.context.loaders.area.load(self.model.grid_id))
         return Area.from_model(m) if m else None
 
     @strawberry.field(description="项目数")
@@ -349,11 +350,11 @@ class Project(Node):
 
     @strawberry.field(description="所属企业")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        m = await info.context.loaders.enterprise.load(self.model.enterprise_id)
+        m = await shown(info, await info.context.loaders.enterprise.load(self.model.enterprise_id))
         return Enterprise.from_model(m) if m else None
 
     @strawberry.field(description="所在网格")
     async def grid(self, info: Info) -> Area | None:
-        m = await info.context.loaders.area.load(self.model.grid_id)
+        m = await shown(info, await info.context.loaders.area.load(self.model.grid_id))
         return Area.from_model(m) if m else None
 

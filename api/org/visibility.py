@@ -1,12 +1,29 @@
-"""Who may see one organisation object (for ``node``/``nodes``): the per-object twin of the
-scope filters in ``domain.org.repository``'s list queries. Related rows come through the
-request's loaders, so a page of ``nodes`` costs a fixed number of statements."""
+"""Who may see one organisation object: the per-object twin of the scope filters in
+``domain.org.repository``'s list queries, for ``node``/``nodes`` (registered in
+``api.schema``) and for every nested reference (``shown``): ``department.responder``,
+``member.enterprise``, ``project.enterprise`` … answer ``null`` exactly when ``node`` of
+that object would. Related rows come through the request's loaders, so a page of
+objects costs a fixed number of statements."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from api.context import Info
 from domain.org.models import Area, Department, Enterprise, Member, Project
+from domain.org.repository import sees_departments
 from domain.scope import Scope
+
+M = TypeVar("M")
+
+
+async def shown(info: Info, model: M | None) -> M | None:
+    """``model`` if the caller may see it (its type's registered visibility), else ``None``."""
+    if model is None:
+        return None
+    from api.node import is_visible  # api.node → api.permissions; imported late, no cycle
+
+    return model if await is_visible(info, type(model).__name__, model) else None
 
 
 def area(info: Info, scope: Scope, m: Area) -> bool:
@@ -21,7 +38,11 @@ async def _area_path(info: Info, area_id: int | None) -> str | None:
 
 
 async def department(info: Info, scope: Scope, m: Department) -> bool:
-    if scope.sees_all or m.park_id is None or scope.department_id == m.id:
+    if scope.sees_all or scope.department_id == m.id:
+        return True
+    if not sees_departments(scope):
+        return False
+    if m.park_id is None:
         return True
     return scope.sees_area(await _area_path(info, m.park_id))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,13 +33,19 @@ def normalize_username(username: str) -> str:
 # --- scope ------------------------------------------------------------------------
 
 
-async def load_links(session: AsyncSession, account: Account) -> AccountLinks:
-    """Everything the account's scope depends on, in one statement (two for partners)."""
-    own, member_area, dept_park, grid = (aliased(Area) for _ in range(4))
-    row = (
-        await session.execute(
-            select(own.path, Member.active, member_area.path, Department.level, dept_park.path, grid.path)
-            .select_from(Account)
+def _link_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The scope's links of one account (``:account_id``), built once: the four area
+    aliases cost far more to construct than the statement costs to run, so it is
+    never rebuilt per request. Returns (links only, the account with its links,
+    a partner's granted paths)."""
+    own, member_area, dept_park, grid = (
+        aliased(Area, name=n) for n in ("own_area", "member_area", "dept_park", "enterprise_grid")
+    )
+    columns = (own.path, Member.active, member_area.path, Department.level, dept_park.path, grid.path)
+
+    def joined(stmt: Select[Any]) -> Select[Any]:
+        return (
+            stmt.select_from(Account)
             .outerjoin(own, own.id == Account.area_id)
             .outerjoin(Member, Member.id == Account.member_id)
             .outerjoin(member_area, member_area.id == Member.area_id)
@@ -46,20 +53,33 @@ async def load_links(session: AsyncSession, account: Account) -> AccountLinks:
             .outerjoin(dept_park, dept_park.id == Department.park_id)
             .outerjoin(Enterprise, Enterprise.id == Account.enterprise_id)
             .outerjoin(grid, grid.id == Enterprise.grid_id)
-            .where(Account.id == account.id)
+            .where(Account.id == bindparam("account_id"))
         )
-    ).one()
+
+    granted = (
+        select(Area.path)
+        .join(AccountArea, AccountArea.area_id == Area.id)
+        .where(AccountArea.account_id == bindparam("account_id"))
+        .order_by(Area.path)
+    )
+    return joined(select(*columns)), joined(select(Account, *columns)), granted
+
+
+_LINKS, _ACCOUNT_WITH_LINKS, _GRANTED_PATHS = _link_statements()
+
+
+async def load_links(session: AsyncSession, account: Account) -> AccountLinks:
+    """Everything the account's scope depends on, in one statement (two for partners)."""
+    row = (await session.execute(_LINKS, {"account_id": account.id})).one()
+    return await _links_of(session, account, tuple(row))
+
+
+async def _links_of(session: AsyncSession, account: Account, row: tuple[Any, ...]) -> AccountLinks:
+    """``AccountLinks`` from a row of the link columns (``_LINKS``)."""
     area_path, member_active, member_path, dept_level, dept_park_path, grid_path = row
     granted: tuple[str, ...] = ()
     if account.role is AccountRole.PARTNER:
-        granted = tuple(
-            await session.scalars(
-                select(Area.path)
-                .join(AccountArea, AccountArea.area_id == Area.id)
-                .where(AccountArea.account_id == account.id)
-                .order_by(Area.path)
-            )
-        )
+        granted = tuple(await session.scalars(_GRANTED_PATHS, {"account_id": account.id}))
     return AccountLinks(
         account_id=account.id,
         role=account.role,
@@ -116,12 +136,18 @@ async def authenticate(session: AsyncSession, raw: str, *, settings: Settings) -
         return Authenticated(scope, account, api_token.expires_at, api_token.id, touch)
 
     claims = tokens.decode_access_token(raw, secret=settings.secret_key)
-    account = await session.get(Account, claims.account_id)
+    # The account and its scope's links in one round trip, read on every request: no
+    # cache, so a revocation (generation bump), a deactivation or a moved member takes
+    # effect on the very next request.
+    row = (await session.execute(_ACCOUNT_WITH_LINKS, {"account_id": claims.account_id})).one_or_none()
+    account = row[0] if row is not None else None
     if account is None or not account.active:
         raise tokens.TokenError("账号不存在或已停用")
     if account.token_generation != claims.generation:
         raise tokens.TokenError("登录已失效（已退出登录或密码已修改），请重新登录")
-    return Authenticated(await scope_of_account(session, account), account, claims.expires_at)
+    assert row is not None
+    links = await _links_of(session, account, tuple(row)[1:])
+    return Authenticated(scope_for(links), account, claims.expires_at)
 
 
 async def touch_api_token(session: AsyncSession, token_id: int) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import and_, false, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events.models import OutboxEvent
-from domain.personal_data import scrub
+from domain.personal_data import scrub_deep
 
 _TXID_KEY = "gridgov_txid"
 
@@ -38,16 +38,6 @@ async def _txid(session: AsyncSession) -> int:
         txid = 0
     session.info[_TXID_KEY] = txid
     return txid
-
-
-def _scrub_payload(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: _scrub_payload(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub_payload(v) for v in value]
-    return value
 
 
 async def emit(
@@ -68,7 +58,7 @@ async def emit(
         aggregate_id=aggregate_id,
         area_path=area_path,
         level=level,
-        payload=_scrub_payload(payload),
+        payload=scrub_deep(payload),  # type: ignore[arg-type]
     )
     session.add(event)
     await session.flush()

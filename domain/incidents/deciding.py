@@ -22,7 +22,7 @@ from domain.enums import LABELS, AccountRole, IncidentCategory, PolicyKind
 from domain.events.models import OutboxEvent
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.incidents.transitions import Action
-from domain.personal_data import scrub
+from domain.personal_data import scrub_deep
 from domain.policies.models import DecisionRecord
 from domain.scope import SYSTEM, Scope
 from rules.engine import Decision
@@ -145,7 +145,8 @@ def decision_rows(incident_id: int, decided: Sequence[tuple[Decision, str | None
             "fired_rules": list(d.fired_rules),
             "fallback": bool(d.fallback),
             "error": d.error,
-            "facts": _jsonable(d.facts),
+            # Decided on the real text; kept (and served by ``decisions { facts }``) scrubbed.
+            "facts": scrub_payload(_jsonable(d.facts)),
             "decided_at": d.now,
             "correct": None,
             "note": note,
@@ -300,15 +301,8 @@ def audit_row(
     }
 
 
-def scrub_payload(value: Any) -> Any:
-    """Free text of an event payload with resident IDs and phone numbers masked (SPEC §5)."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: scrub_payload(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_payload(v) for v in value]
-    return value
+# Free text of event payloads and stored facts, ID and phone numbers masked (SPEC §5).
+scrub_payload = scrub_deep
 
 
 AUDITED_FIELDS = (

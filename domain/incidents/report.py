@@ -3,8 +3,8 @@ active policies and recorded in one transaction (``writes.write_new_incident``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,14 @@ from domain.incidents.deciding import (
     fingerprint,
     timeline_rows,
 )
-from domain.incidents.guards import MAX_NOTE, REPORTER_ROLES, Problems, forbidden, not_found
+from domain.incidents.guards import (
+    MAX_NOTE,
+    REPORTER_ROLES,
+    Problems,
+    forbidden,
+    may_resolve_on_site,
+    not_found,
+)
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.incidents.routing import Surroundings, assign_officer, clock_fields, route
 from domain.incidents.transitions import Action
@@ -34,6 +41,38 @@ from domain.scope import Scope
 from rules.clock import SHANGHAI
 
 S = IncidentStatus
+
+# ``amount_involved`` is NUMERIC(14, 2): at most 12 digits before the point, 2 after.
+MAX_AMOUNT = Decimal(10) ** 12
+CENTS = Decimal("0.01")
+
+
+def shanghai_time(value: datetime | None) -> datetime | None:
+    """A date-time input without an offset is Asia/Shanghai wall-clock time (POLICY.md's
+    convention); one with an offset is kept as given."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=SHANGHAI)
+
+
+def representable(value: datetime) -> bool:
+    """Whether an aware date-time can be stored (converted to UTC without leaving years 1–9999)."""
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def amount_problem(value: Decimal | None) -> str | None:
+    """Why an amount cannot be stored as NUMERIC(14, 2) yuan, or ``None``."""
+    if value is None:
+        return None
+    if not value.is_finite() or value.is_signed() and value != 0 or value >= MAX_AMOUNT:
+        return "涉及金额应为不小于 0、小于一万亿的金额（元）"
+    if value != value.quantize(CENTS):
+        return "涉及金额最多两位小数"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +120,8 @@ def validate_report(data: ReportInput, now: datetime) -> None:
         p.add("severity", "严重程度应为 1–4（1 一般，4 重大）")
     if not 0 <= data.people_involved <= 1_000_000:
         p.add("peopleInvolved", "涉及人数不能为负数")
-    if data.amount_involved is not None and not Decimal(0) <= data.amount_involved < Decimal(10) ** 12:
-        p.add("amountInvolved", "涉及金额应为不小于 0 的金额（元）")
+    if (why := amount_problem(data.amount_involved)) is not None:
+        p.add("amountInvolved", why)
     if data.location is not None and len(data.location) > 200:
         p.add("location", "地点不能超过 200 个字")
     if data.latitude is not None and not -90 <= data.latitude <= 90:
@@ -90,8 +129,9 @@ def validate_report(data: ReportInput, now: datetime) -> None:
     if data.longitude is not None and not -180 <= data.longitude <= 180:
         p.add("longitude", "经度应在 -180 到 180 之间")
     if data.occurred_at is not None:
-        if data.occurred_at.tzinfo is None:
-            p.add("occurredAt", "发生时间须带时区")
+        # Naive times are made Shanghai time before validation (``report``).
+        if data.occurred_at.tzinfo is None or not representable(data.occurred_at):
+            p.add("occurredAt", "发生时间无效")
         elif data.occurred_at > now + timedelta(minutes=10):
             p.add("occurredAt", "发生时间不能晚于当前时间")
     if data.client_request_id is not None and not 1 <= len(data.client_request_id.strip()) <= 64:
@@ -117,12 +157,24 @@ class Reported:
     timeline: list[IncidentTimelineEntry] = field(default_factory=list)
 
 
-def _may_report_at(scope: Scope, grid_path: str, enterprise: Enterprise | None) -> bool:
+def _may_report_at(scope: Scope, grid_path: str) -> bool:
+    """Staff and admins report in their data scope; an enterprise account in its own
+    enterprise's grid (its tree, without the breadcrumb ancestors). Partners are
+    read-only and never get here (``REPORTER_ROLES``)."""
     if scope.covers_path(grid_path):
         return True
-    if scope.role is AccountRole.PARTNER and any(grid_path.startswith(p) for p in scope.granted_paths):
-        return True
-    return enterprise is not None and scope.enterprise_id == enterprise.id
+    if scope.role is AccountRole.ENTERPRISE and scope.enterprise_id is not None:
+        return any(grid_path.startswith(p) for p in scope.tree)
+    return False
+
+
+def _project_visible(scope: Scope, project: Project, grid_path: str | None) -> bool:
+    """``org.repository.projects_query`` for one project."""
+    return (
+        scope.sees_all
+        or (scope.enterprise_id is not None and project.enterprise_id == scope.enterprise_id)
+        or scope.covers_path(grid_path)
+    )
 
 
 async def report(
@@ -138,6 +190,7 @@ async def report(
     if scope.read_only or scope.role not in REPORTER_ROLES:
         raise forbidden()
     now = deps.clock.now()
+    data = replace(data, occurred_at=shanghai_time(data.occurred_at))
     validate_report(data, now)
     crid = data.client_request_id.strip() if data.client_request_id else None
     fp = fingerprint(data.payload())
@@ -162,12 +215,19 @@ async def report(
         enterprise_id = scope.enterprise_id
     if enterprise_id is not None:
         enterprise = await session.get(Enterprise, enterprise_id)
-        if enterprise is None:
+        if enterprise is None or not (
+            scope.sees_all
+            or scope.enterprise_id == enterprise.id
+            or await _enterprise_visible(session, scope, enterprise)
+        ):
             raise not_found("enterpriseId")
     project: Project | None = None
     if data.project_id is not None:
         project = await session.get(Project, data.project_id)
         if project is None:
+            raise not_found("projectId")
+        project_grid = await session.get(Area, project.grid_id)
+        if not _project_visible(scope, project, project_grid.path if project_grid else None):
             raise not_found("projectId")
         if enterprise is None:
             enterprise = await session.get(Enterprise, project.enterprise_id)
@@ -184,10 +244,12 @@ async def report(
         now=now, new_id=new_id,
     )
     place, history = found if found is not None else (None, None)
-    if place is None or history is None or not _may_report_at(scope, place.grid.path, enterprise):
+    if place is None or history is None or not _may_report_at(scope, place.grid.path):
         raise not_found("gridId")
     if place.grid.kind not in (AreaKind.SMALL_GRID, AreaKind.LARGE_GRID):
         raise DomainError("INVALID", "事件须报到网格（小网格或大网格），不能报到园区或区", "gridId")
+    if data.resolved_on_site and not may_resolve_on_site(scope, place.grid.path):
+        raise DomainError("FORBIDDEN", "只有本网格的网格长、网格员（或管理员）可以现场自行办结", "resolvedOnSite")
     if enterprise is not None and not (
         scope.sees_all
         or scope.enterprise_id == enterprise.id
@@ -317,7 +379,4 @@ async def _enterprise_visible(session: AsyncSession, scope: Scope, enterprise: E
 
 
 def _default_source(scope: Scope) -> IncidentSource:
-    return {
-        AccountRole.ENTERPRISE: IncidentSource.ENTERPRISE,
-        AccountRole.PARTNER: IncidentSource.PARTNER,
-    }.get(scope.role, IncidentSource.APP)  # type: ignore[arg-type]
+    return IncidentSource.ENTERPRISE if scope.role is AccountRole.ENTERPRISE else IncidentSource.APP

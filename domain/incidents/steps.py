@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.incidents import repository as repo
 from domain.incidents.deciding import Actor, Deps, Entry, audit_snapshot, record, store_decisions
 from domain.incidents.facts import policy_code
-from domain.incidents.guards import begin_step, note_text
+from domain.incidents.guards import begin_step, dispatch_department, dispatch_officer, note_text
 from domain.incidents.models import Incident
 from domain.incidents.routing import (
     Surroundings,
@@ -27,7 +27,6 @@ from domain.incidents.routing import (
     surroundings,
 )
 from domain.incidents.transitions import Action, Seen, Step, compare_and_set
-from domain.org.models import Department
 from domain.policies.models import DecisionRecord
 
 S = IncidentStatus
@@ -177,7 +176,8 @@ async def reopen(
     expected_version: int | None = None, seen: Seen | None = None,
 ) -> Incident:
     """返工: back to DISPATCHED (to its officer, or whom the officer policy picks now),
-    ``reopenCount`` + 1, then escalation with trigger REOPENED."""
+    ``reopenCount`` + 1, the last round's outcome (``resolvedOnSite``, resolution,
+    satisfaction, feedback) cleared, then escalation with trigger REOPENED."""
     text = note_text(reason, "reason", "返工原因", required=True)
     incident = await begin_step(session, incident_id, Step.REOPEN, actor=actor, expected_version=expected_version, seen=seen)
     now = deps.clock.now()
@@ -208,6 +208,12 @@ async def reopen(
             "accepted_at": None,
             "resolved_at": None,
             "closed_at": None,
+            # The outcome of the settled round is history (the timeline keeps it): the
+            # reopened incident is no longer self-resolved, rated or answered.
+            "resolved_on_site": False,
+            "resolution": None,
+            "satisfaction": None,
+            "feedback": None,
         },
         now=now,
     )
@@ -323,20 +329,18 @@ async def dispatch(
     )
     now = deps.clock.now()
     before = audit_snapshot(incident)
-    department = await session.get(Department, department_id) if department_id is not None else None
-    if department_id is not None and department is None:
-        raise not_found("departmentId")
-    if department is None and incident.department_id is not None:
-        department = await session.get(Department, incident.department_id)
+    s = await surroundings(session, incident, now)
+    scope = actor.scope
+    department = (
+        await dispatch_department(session, scope, s.place, department_id) if department_id is not None
+        else s.department
+    )
     if department is None:
         raise DomainError("INVALID", "请选择承办部门", "departmentId")
     new_level = level or incident.level
-    s = await surroundings(session, incident, now)
     decision_id: int | None = None
     if officer_id is not None:
-        officer = await repo.active_member(session, officer_id)
-        if officer is None:
-            raise DomainError("INVALID", "所选责任人不存在或已停用", "officerId")
+        await dispatch_officer(session, scope, s.place, department, officer_id)
     else:
         od, found = await assign_officer(
             session, deps, s.facts(incident, now), place=s.place, department=department, level=new_level, now=now

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import AreaKind, MemberRole, ProjectStatus
 from domain.errors import DomainError
+from domain.org import history
 from domain.org.models import Area, Enterprise, Member, MemberRoleAssignment, Project
 from domain.org.validation import KEEP, Problems, fetch, guard, label
 from domain.personal_data import encrypt, lookup_hash
@@ -103,6 +104,7 @@ async def create_enterprise(
     enterprise = Enterprise(grid_id=grid.id, **values)
     session.add(enterprise)
     await session.flush()
+    await history.record(session, scope, "enterprise.create", enterprise)
     return enterprise
 
 
@@ -114,6 +116,7 @@ async def update_enterprise(
     enterprise = await fetch(session, Enterprise, enterprise_id, what="企业", field="id", lock=True)
     old_grid = await session.get(Area, enterprise.grid_id)
     guard(scope, old_grid.path if old_grid else "", what="企业", field="id")
+    before = history.state(enterprise)
     p = Problems()
     values = _enterprise_fields(p, fields)
     p.check()
@@ -142,6 +145,7 @@ async def update_enterprise(
     for key, value in values.items():
         setattr(enterprise, key, value)
     await session.flush()
+    await history.record(session, scope, "enterprise.update", enterprise, before=before)
     return enterprise
 
 
@@ -167,7 +171,7 @@ def _project_fields(p: Problems, fields: dict[str, Any]) -> dict[str, Any]:
                 p.add("status", "项目状态不能为空")
             out[key] = value.value if isinstance(value, ProjectStatus) else value
         elif key == "investment":
-            out[key] = p.non_negative(value, "investment", "投资额")
+            out[key] = p.amount(value, "investment", "投资额（元）")
         else:
             out[key] = value
     return out
@@ -193,6 +197,7 @@ async def create_project(
     project = Project(enterprise_id=enterprise.id, grid_id=grid.id, **values)
     session.add(project)
     await session.flush()
+    await history.record(session, scope, "project.create", project)
     return project
 
 
@@ -208,6 +213,7 @@ async def update_project(
     project = await fetch(session, Project, project_id, what="项目", field="id", lock=True)
     grid = await session.get(Area, project.grid_id)
     guard(scope, grid.path if grid else "", what="项目", field="id")
+    before = history.state(project)
     p = Problems()
     if enterprise_id is None:
         p.add("enterpriseId", "项目须属于一家企业")
@@ -222,4 +228,5 @@ async def update_project(
     for key, value in values.items():
         setattr(project, key, value)
     await session.flush()
+    await history.record(session, scope, "project.update", project, before=before)
     return project

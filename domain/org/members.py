@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import DepartmentLevel, DutyTag, MemberRole
 from domain.errors import DomainError, DomainErrors
-from domain.org import staffing
+from domain.org import history, staffing
 from domain.org.models import Area, Department, Enterprise, Member, MemberDuty, MemberRoleAssignment
 from domain.org.validation import (
     KEEP,
@@ -198,6 +198,19 @@ async def current_roles(session: AsyncSession, member_id: int) -> list[MemberRol
     return sorted(rows, key=order.index)
 
 
+async def current_duties(session: AsyncSession, member_id: int) -> list[DutyTag]:
+    rows = await session.scalars(select(MemberDuty.duty).where(MemberDuty.member_id == member_id))
+    order = list(DutyTag)
+    return sorted(rows, key=order.index)
+
+
+async def member_state(session: AsyncSession, member: Member) -> dict[str, Any]:
+    """A member as the audit log keeps it: their columns (no phone), roles and duties."""
+    return history.state(
+        member, roles=await current_roles(session, member.id), duties=await current_duties(session, member.id)
+    )
+
+
 async def _check_code(session: AsyncSession, code: str, *, own_id: int | None = None) -> None:
     other = await session.scalar(select(Member).where(Member.code == code))
     if other is not None and other.id != own_id:
@@ -288,6 +301,7 @@ async def add_member(
     session.add_all(MemberRoleAssignment(member_id=member.id, role=r) for r in roles)
     session.add_all(MemberDuty(member_id=member.id, duty=d) for d in duties)
     await session.flush()
+    await history.record(session, scope, "member.create", member, after=await member_state(session, member))
     return member
 
 
@@ -306,6 +320,7 @@ async def update_member(
 ) -> Member:
     """Changes a member's own data; the place is changed by ``move_member``."""
     member = await _member(session, scope, member_id)
+    before = await member_state(session, member)
     p = Problems()
     if code is not KEEP:
         code = p.code(code or "")
@@ -337,6 +352,10 @@ async def update_member(
     if on_duty_date is not KEEP:
         member.on_duty_date = on_duty_date
     await session.flush()
+    after = await member_state(session, member)
+    if phone is not KEEP:
+        after["phone_changed"] = True  # the number itself is never in the audit log
+    await history.record(session, scope, "member.update", member, before=before, after=after)
     return member
 
 
@@ -354,6 +373,7 @@ async def move_member(
     """Moves a member to another area or department, optionally with new roles (their
     roles must fit the new place). Their open work is handed to ``on_member_unavailable``."""
     member = await _member(session, scope, member_id)
+    before = await member_state(session, member)
     place = await _place(session, scope, area_id=area_id, department_id=department_id, enterprise_id=enterprise_id)
     old_roles = await current_roles(session, member.id)
     new_roles = old_roles if roles is None else _unique(roles)
@@ -375,6 +395,7 @@ async def move_member(
             previous_department_id=previous_department_id, note=note,
         )
     await session.flush()
+    await history.record(session, scope, "member.move", member, before=before, after=await member_state(session, member))
     return member
 
 
@@ -385,6 +406,7 @@ async def deactivate_member(
     member = await _member(session, scope, member_id)
     if not member.active:
         raise DomainError("INVALID", f"成员“{member.name}”已停用", "id")
+    before = await member_state(session, member)
     member.active = False
     await _release_responsibilities(session, member, await current_roles(session, member.id))
     await _member_unavailable(
@@ -392,6 +414,9 @@ async def deactivate_member(
         previous_department_id=member.department_id, note=note,
     )
     await session.flush()
+    await history.record(
+        session, scope, "member.deactivate", member, before=before, after=await member_state(session, member)
+    )
     return member
 
 
@@ -399,6 +424,7 @@ async def set_member_roles(
     session: AsyncSession, *, scope: Scope, member_id: int, roles: Sequence[MemberRole]
 ) -> Member:
     member = await _member(session, scope, member_id)
+    before = await member_state(session, member)
     roles = _unique(roles)
     enterprise = await session.get(Enterprise, member.enterprise_id) if member.enterprise_id else None
     area = await session.get(Area, member.area_id) if member.area_id else None
@@ -411,6 +437,9 @@ async def set_member_roles(
     await _replace_roles(session, member, roles)
     await _release_responsibilities(session, member, roles)
     await session.flush()
+    await history.record(
+        session, scope, "member.set_roles", member, before=before, after=await member_state(session, member)
+    )
     return member
 
 
@@ -418,9 +447,13 @@ async def set_member_duties(
     session: AsyncSession, *, scope: Scope, member_id: int, duties: Sequence[DutyTag]
 ) -> Member:
     member = await _member(session, scope, member_id)
+    before = await member_state(session, member)
     await session.execute(delete(MemberDuty).where(MemberDuty.member_id == member.id))
     session.add_all(MemberDuty(member_id=member.id, duty=d) for d in _unique(duties))
     await session.flush()
+    await history.record(
+        session, scope, "member.set_duties", member, before=before, after=await member_state(session, member)
+    )
     return member
 
 
@@ -435,9 +468,11 @@ async def set_department_responder(
     """
     department = await fetch(session, Department, department_id, what="部门", field="departmentId", lock=True)
     guard(scope, await department_path(session, department), what="部门", field="departmentId")
+    before = history.state(department)
     if member_id is None:
         department.responder_id = None
         await session.flush()
+        await history.record(session, scope, "department.set_responder", department, before=before)
         return department
     member = await _member(session, scope, member_id, field="memberId")
     if not member.active:
@@ -457,4 +492,5 @@ async def set_department_responder(
         )
     department.responder_id = member.id
     await session.flush()
+    await history.record(session, scope, "department.set_responder", department, before=before)
     return department

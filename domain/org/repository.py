@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.enums import AreaKind, DepartmentLevel, DutyTag, MemberRole, ProjectStatus
+from domain.enums import AccountRole, AreaKind, DepartmentLevel, DutyTag, MemberRole, ProjectStatus
 from domain.org.models import (
     Area,
     Department,
@@ -142,6 +142,13 @@ def members_query(
     return stmt.order_by(Member.code, Member.id)
 
 
+def sees_departments(scope: Scope) -> bool:
+    """Departments are organisation info for every account that works with the
+    organisation; a partner (an outside platform) sees nothing but events and the area
+    tree of its grant — no departments, no people."""
+    return scope.role is not AccountRole.PARTNER
+
+
 def departments_query(
     *,
     scope: Scope,
@@ -153,13 +160,17 @@ def departments_query(
     a park office is seen by whoever may read its park in the area tree."""
     stmt = select(Department)
     if not scope.sees_all:
-        visible = [
-            Department.park_id.is_(None),
-            Department.park_id.in_(select(Area.id).where(scope.tree_clause(Area.path))),
-        ]
+        visible = (
+            [
+                Department.park_id.is_(None),
+                Department.park_id.in_(select(Area.id).where(scope.tree_clause(Area.path))),
+            ]
+            if sees_departments(scope)
+            else []
+        )
         if scope.department_id is not None:
             visible.append(Department.id == scope.department_id)
-        stmt = stmt.where(or_(*visible))
+        stmt = stmt.where(or_(*visible) if visible else false())
     if level is not None:
         stmt = stmt.where(Department.level == level)
     if park_id is not None:

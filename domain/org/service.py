@@ -33,6 +33,7 @@ from domain.org.members import (  # noqa: F401
     set_member_roles,
     update_member,
 )
+from domain.org import history
 from domain.org.models import Area, Department, Enterprise, Member, MemberRoleAssignment
 from domain.org.validation import (
     KEEP,
@@ -163,6 +164,7 @@ async def create_area(
     await session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
     await session.flush()
+    await history.record(session, scope, "area.create", area)
     return area
 
 
@@ -183,6 +185,7 @@ async def update_area(
     """
     area = await fetch(session, Area, area_id, what="区域", field="id", lock=True)
     guard(scope, area.path, what="区域", field="id", area_itself=True)
+    before = history.state(area)
     p = Problems()
     if code is not KEEP:
         code = p.code(code or "")
@@ -221,6 +224,7 @@ async def update_area(
     for key, value in extra.items():
         setattr(area, key, value)
     await session.flush()
+    await history.record(session, scope, "area.update", area, before=before)
     return area
 
 
@@ -340,6 +344,7 @@ async def create_department(
     )
     session.add(department)
     await session.flush()
+    await history.record(session, scope, "department.create", department)
     return department
 
 
@@ -356,6 +361,7 @@ async def update_department(
 ) -> Department:
     department = await fetch(session, Department, department_id, what="部门", field="id", lock=True)
     guard(scope, await department_path(session, department), what="部门", field="id")
+    before = history.state(department)
     p = Problems()
     if code is not KEEP:
         code = p.code(code or "")
@@ -381,4 +387,5 @@ async def update_department(
     if has_platform_account is not KEEP:
         department.has_platform_account = has_platform_account
     await session.flush()
+    await history.record(session, scope, "department.update", department, before=before)
     return department

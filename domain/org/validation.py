@@ -7,6 +7,7 @@ Field names in errors are the input fields of the API contract (``creditCode``,
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -129,6 +130,33 @@ class Problems:
         if value is not None and value < 0:
             self.add(field, f"{what}不能为负数")
         return value
+
+    def amount(self, value: Any, field: str, what: str, *, digits: int = 16, places: int = 2) -> Decimal | None:
+        """A money amount for a ``Numeric(digits, places)`` column: finite, not negative,
+        at most ``digits - places`` digits before the point; rounded to ``places``
+        (half up, as PostgreSQL would — SQLite would not, so it is done here)."""
+        if value is None:
+            return None
+        try:
+            amount = Decimal(value) if not isinstance(value, Decimal) else value
+        except (InvalidOperation, TypeError, ValueError):
+            self.add(field, f"{what}须为数字")
+            return None
+        if not amount.is_finite():
+            self.add(field, f"{what}须为有限的数字（不接受 NaN、Infinity）")
+            return None
+        if amount < 0:
+            self.add(field, f"{what}不能为负数")
+            return None
+        limit = Decimal(10) ** (digits - places)
+        try:
+            rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # far too many digits to quantize
+            rounded = limit
+        if rounded >= limit:
+            self.add(field, f"{what}过大：须小于 {limit:,}")
+            return None
+        return abs(rounded) if rounded.is_zero() else rounded  # no "-0.00"
 
 
 # --- scope and look-ups --------------------------------------------------------------

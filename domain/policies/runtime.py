@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.enums import PolicyKind
+from domain.personal_data import scrub_deep
 from domain.policies.models import DecisionRecord, PolicyVersion
 from rules.engine import Decision, PolicyRegistry
 
@@ -134,7 +135,8 @@ async def store_decision(
         fired_rules=list(decision.fired_rules),
         fallback=decision.fallback,
         error=decision.error,
-        facts=_jsonable(decision.facts),
+        # Stored facts are served back (``decisions { facts }``): no ID or phone numbers.
+        facts=scrub_deep(_jsonable(decision.facts)),
         decided_at=decision.now,
     )
     session.add(record)
@@ -144,3 +146,4 @@ async def store_decision(
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+

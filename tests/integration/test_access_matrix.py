@@ -86,7 +86,12 @@ async def world(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
         await s.flush()
         p1 = Project(name="甲项目", enterprise_id=e1.id, grid_id=a["A1"].id)
         p2 = Project(name="乙项目", enterprise_id=e2.id, grid_id=a["B1"].id)
-        s.add_all([p1, p2])
+        p3 = Project(name="丙项目", enterprise_id=e2.id, grid_id=a["A2"].id)  # park A's grid, park B's firm
+        s.add_all([p1, p2, p3])
+        # References that cross scopes: LABOR's responder (a district department's member)
+        # and a park-A worker linked to a park-B firm — nested fields must hide what node hides.
+        labor.responder_id = responder.id
+        worker.enterprise_id = e2.id
         await s.flush()
         entry = await audit.record(s, actor=SYSTEM, action="test.matrix", object_type="Area", object_id=a["D"].id)
         accounts = {
@@ -113,6 +118,7 @@ async def world(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
         "e2": to_global_id("Enterprise", e2.id),
         "p1": to_global_id("Project", p1.id),
         "p2": to_global_id("Project", p2.id),
+        "p3": to_global_id("Project", p3.id),
         "labor": to_global_id("Department", labor.id),
         "center_a": to_global_id("Department", center_a.id),
         "center_b": to_global_id("Department", center_b.id),
@@ -134,12 +140,14 @@ async def world(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
 # objects: non-area objects ``node`` resolves ("self" = the caller's own account);
 # members/enterprises/projects: totalCount under D; members_all: unfiltered (None: skip);
 # depts: park office count for park A, park B;
+# nested: which of the cross-scope references (LABOR's responder, the park-B firm e2 of a
+#   park-A worker and project) nested fields show — always exactly what node shows;
 # audit/admin_mutations/update_a1/update_b1: "ok" or the error code.
 OK = "ok"
-EVERYTHING = {"leader", "worker_b", "responder", "e1", "e2", "p1", "p2", "labor", "center_a", "center_b"}
+EVERYTHING = {"leader", "worker_b", "responder", "e1", "e2", "p1", "p2", "p3", "labor", "center_a", "center_b"}
 READ_ALL = {
     "areas": ALL, "total": 8, "children": 2, "objects": EVERYTHING | {"self"},
-    "members": 3, "members_all": 4, "enterprises": 2, "projects": 2, "depts": (1, 1),
+    "members": 3, "members_all": 4, "enterprises": 2, "projects": 3, "depts": (1, 1), "nested": {"responder", "e2"},
     "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "FORBIDDEN",
 }
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -152,38 +160,38 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "POLICY_EDITOR": READ_ALL,
     "PARK_ADMIN": {
         "areas": PARK_A, "total": 6, "children": 1,
-        "objects": {"leader", "e1", "p1", "labor", "center_a", "self"},
-        "members": 2, "members_all": 2, "enterprises": 1, "projects": 1, "depts": (1, 0),
+        "objects": {"leader", "e1", "p1", "p3", "labor", "center_a", "self"},
+        "members": 2, "members_all": 2, "enterprises": 1, "projects": 2, "depts": (1, 0), "nested": set(),
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": OK, "update_b1": "NOT_FOUND",
     },
     "GRID_LEADER": {
         "areas": GRID_A1, "total": 4, "children": 1,
         "objects": {"leader", "e1", "p1", "labor", "center_a", "self"},
-        "members": 2, "members_all": 2, "enterprises": 1, "projects": 1, "depts": (1, 0),
+        "members": 2, "members_all": 2, "enterprises": 1, "projects": 1, "depts": (1, 0), "nested": set(),
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "NOT_FOUND",
     },
     "OFFICER": {  # a district department: the whole tree as org info; data by department only
         "areas": ALL, "total": None, "children": 2,
         "objects": {"responder", "labor", "center_a", "center_b", "self"},
-        "members": 0, "members_all": 1, "enterprises": 0, "projects": 0, "depts": (1, 1),
+        "members": 0, "members_all": 1, "enterprises": 0, "projects": 0, "depts": (1, 1), "nested": {"responder"},
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "FORBIDDEN",
     },
     "PARK_OFFICER": {  # a park office: its park's tree
         "areas": PARK_A, "total": 6, "children": 1,
         "objects": {"labor", "center_a", "self"},
-        "members": 0, "members_all": 0, "enterprises": 0, "projects": 0, "depts": (1, 0),
+        "members": 0, "members_all": 0, "enterprises": 0, "projects": 0, "depts": (1, 0), "nested": set(),
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "NOT_FOUND",
     },
     "ENTERPRISE": {  # its own profile and projects; its grid as org info
         "areas": GRID_A1, "total": 4, "children": 1,
         "objects": {"e1", "p1", "labor", "center_a", "self"},
-        "members": 0, "members_all": 0, "enterprises": 1, "projects": 1, "depts": (1, 0),
+        "members": 0, "members_all": 0, "enterprises": 1, "projects": 1, "depts": (1, 0), "nested": set(),
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "NOT_FOUND",
     },
-    "PARTNER": {  # the event stream of park A (and park A's tree to filter it by); no people, no firms
+    "PARTNER": {  # the event stream of park A (and park A's tree to filter it by); no people, no firms, no departments
         "areas": PARK_A, "total": 6, "children": 1,
-        "objects": {"labor", "center_a", "self"},
-        "members": 0, "members_all": 0, "enterprises": 0, "projects": 0, "depts": (1, 0),
+        "objects": {"self"},
+        "members": 0, "members_all": 0, "enterprises": 0, "projects": 0, "depts": (0, 0), "nested": set(),
         "audit": "FORBIDDEN", "admin_mutations": "FORBIDDEN", "update_a1": "FORBIDDEN", "update_b1": "NOT_FOUND",
     },
 }
@@ -207,6 +215,23 @@ query($d: ID, $a: ID, $b: ID) {
 }
 """
 Q_VIEWER = "{ viewer { role account { id } } }"
+# Every nested reference to another object, through node and through the lists.
+Q_NESTED_NODES = """
+query($ids: [ID!]!) { nodes(ids: $ids) {
+  ... on Area { parent { id } ancestors { id } gridLeader { id } }
+  ... on Member { area { id } department { id } enterprise { id } }
+  ... on Department { park { id } responder { id } }
+  ... on Enterprise { grid { id } }
+  ... on Project { enterprise { id } grid { id } }
+} }
+"""
+Q_NESTED_LISTS = """
+{ departments(first: 100) { nodes { park { id } responder { id } } }
+  members(first: 100) { nodes { area { id } department { id } enterprise { id } } }
+  enterprises(first: 100) { nodes { grid { id } } }
+  projects(first: 100) { nodes { enterprise { id } grid { id } } }
+  areas(first: 100) { nodes { parent { id } ancestors { id } gridLeader { id } } } }
+"""
 Q_AUDIT = "{ auditLog(first: 5) { totalCount } accounts(first: 1) { totalCount } apiTokens(first: 1) { totalCount } }"
 M_CREATE_TOKEN = "mutation($a: ID!) { createApiToken(input: {accountId: $a, name: \"矩阵\"}) { token userErrors { code } } }"
 M_REVOKE_TOKEN = "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { apiToken { id } userErrors { code } } }"
@@ -253,6 +278,30 @@ async def _observe(c: GraphQLClient, w: World, role: str) -> dict[str, Any]:
     guesses = [to_global_id(t, 987654321) for t in ("Area", "Member", "Enterprise", "Account", "AuditEntry")]
     guesses += [to_global_id("Account", w.account_ids[r]) for r in w.account_ids if r != role and role != "ADMIN"]
     assert (await c(Q_NODES, {"ids": guesses}))["nodes"] == [None] * len(guesses)
+
+    # Nested references show exactly what node shows: every id they give resolves by node.
+    refs: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"id"}:
+                refs.add(value["id"])
+            for v in value.values():
+                collect(v)
+        elif isinstance(value, list):
+            for v in value:
+                collect(v)
+
+    collect(await c(Q_NESTED_NODES, {"ids": ids}))
+    world_refs = {key_of.get(r, r) for r in refs}
+    assert world_refs <= set(seen["areas"]) | objects, world_refs - set(seen["areas"]) - objects
+    collect(await c(Q_NESTED_LISTS))
+    listed_refs = sorted(refs)
+    for i in range(0, len(listed_refs), 100):
+        chunk = listed_refs[i:i + 100]
+        hidden = [r for r, n in zip(chunk, (await c(Q_NODES, {"ids": chunk}))["nodes"], strict=True) if n is None]
+        assert hidden == [], [key_of.get(r, r) for r in hidden]
+    seen["nested"] = frozenset(k for k in world_refs if k in ("responder", "e2"))
 
     d = (await c(Q_CHILDREN, {"id": gid["D"]}))["area"]
     assert d["childrenCount"] == d["children"]["totalCount"] == len(d["children"]["nodes"])

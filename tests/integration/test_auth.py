@@ -298,6 +298,24 @@ async def test_partner_api_tokens_are_hashed_revocable_and_expire(
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and "过期" in body["errors"][0]["message"]
 
 
+async def test_api_token_expiry_without_an_offset_is_shanghai_time(
+    gql: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker.begin() as session:
+        partner = await make_account(session, role="PARTNER")
+    account = to_global_id("Account", partner.id)
+    later = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0, tzinfo=None)  # naive, read as +08:00
+    made = (await gql(CREATE_TOKEN, {"input": {"accountId": account, "name": "无时区", "expiresAt": later.isoformat()}}))
+    assert made["createApiToken"]["userErrors"] == [] and made["createApiToken"]["token"]
+    async with sessionmaker() as session:
+        stored = await session.scalar(select(ApiToken).where(ApiToken.account_id == partner.id))
+        assert stored is not None and stored.expires_at == later.replace(tzinfo=UTC) - timedelta(hours=8)
+    # Past, or beyond what UTC can hold: INVALID, never a 500.
+    for when in ("2020-01-01T00:00:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00"):
+        bad = (await gql(CREATE_TOKEN, {"input": {"accountId": account, "name": "坏时间", "expiresAt": when}}))
+        assert [(e["field"], e["code"]) for e in bad["createApiToken"]["userErrors"]] == [("expiresAt", "INVALID")], when
+
+
 async def test_deactivated_account_loses_access(
     gql: GraphQLClient, login_as: Any
 ) -> None:

@@ -132,6 +132,70 @@ async def test_every_error_has_a_code(gql: GraphQLClient) -> None:
         assert _codes(body) == [code], (query, body)
 
 
+# --- control characters in string input -----------------------------------------------------
+
+
+def _invalid_at(body: dict[str, Any], path: str) -> None:
+    assert body["data"] is None, body
+    assert _codes(body) == ["INVALID"], body
+    assert body["errors"][0]["extensions"]["field"] == path
+    assert path in body["errors"][0]["message"] and "\x00" not in body["errors"][0]["message"]
+
+
+async def test_nul_in_any_string_input_is_invalid_never_a_500(
+    gql: GraphQLClient, anon: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    # PostgreSQL cannot store NUL (asyncpg: invalid byte sequence): refused at the edge,
+    # naming the variable or the argument, on every backend alike.
+    from domain.enums import AreaKind
+    from tests.factories import make_area
+
+    async with sessionmaker.begin() as session:
+        district = await make_area(session, kind=AreaKind.DISTRICT)
+        park = await make_area(session, kind=AreaKind.PARK, parent=district)
+        grid = await make_area(session, kind=AreaKind.SMALL_GRID, parent=park)
+    report = "mutation($i: ReportIncidentInput!) { reportIncident(input: $i) { incident { id } userErrors { code } } }"
+    report_input = {"title": "a\u0000b", "category": "OTHER", "gridId": to_global_id("Area", grid.id)}
+    _invalid_at(await gql.raw(report, {"i": report_input}), "$i.title")
+    login = 'mutation { login(input: {username: "adm\\u0000in", password: "x"}) { token userErrors { code } } }'
+    _invalid_at(await anon.raw(login), "login.input.username")
+    _invalid_at(await gql.raw('{ found: areas(filter: {search: "a\\u0000"}) { totalCount } }'), "found.filter.search")
+    search = "query($s: String) { areas(filter: {search: $s}) { totalCount } }"
+    _invalid_at(await gql.raw(search, {"s": "x\u0000"}), "$s")
+    # Other C0 controls and lone surrogates too; deep inside lists and input objects.
+    _invalid_at(await gql.raw(search, {"s": "bell\u0007"}), "$s")
+    lone_surrogate = json.dumps({"query": search, "variables": {"s": "\ud800"}})  # ASCII: "\\ud800"
+    r = await gql.http.post("/graphql", content=lone_surrogate, headers={
+        "Authorization": f"Bearer {gql.token}", "content-type": "application/json"})
+    _invalid_at(r.json(), "$s")
+    nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    _invalid_at(await gql.raw(nodes, {"ids": ["QXJlYTox", "x\u001f"]}), "$ids[1]")
+    # Tab, line feed and carriage return are text.
+    assert "errors" not in await gql.raw(search, {"s": "多行\t文本\r\n"})
+
+
+async def test_ids_that_are_not_ours_are_unknown_not_errors(gql: GraphQLClient) -> None:
+    import base64
+
+    def b(raw: str) -> str:
+        return base64.b64encode(raw.encode()).decode()
+
+    not_ours = [b("Area:9223372036854775808"), b("Area:99999999999999999999999"), b("Area:０１"),
+                b("Area:١٢"), b("Area:0"), b("Area:-1"), b("Area: 1"), b("Area:1_0"), "Area:1", "!!!", ""]
+    q = "query($id: ID!) { node(id: $id) { id } area(id: $id) { id } }"
+    for gid in not_ours:
+        assert await gql(q, {"id": gid}) == {"node": None, "area": None}, gid
+    assert (await gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": not_ours}))["nodes"] == [None] * len(not_ours)
+    update = "mutation($id: ID!) { updateArea(input: {id: $id, brand: \"x\"}) { area { id } userErrors { field code } } }"
+    for gid in not_ours[:4]:
+        payload = (await gql(update, {"id": gid}))["updateArea"]
+        assert payload == {"area": None, "userErrors": [{"field": "id", "code": "NOT_FOUND"}]}, gid
+    members = "query($a: ID) { members(filter: {areaId: $a}, first: 1) { totalCount } }"
+    assert _codes(await gql.raw(members, {"a": not_ours[0]})) == ["INVALID"]  # a filter says "not an area id"
+    # The largest key there can be is still a key (that no row has).
+    assert await gql(q, {"id": b("Area:9223372036854775807")}) == {"node": None, "area": None}
+
+
 async def test_validation_cache_still_hits(gql: GraphQLClient) -> None:
     from strawberry.extensions.validation_cache import _get_validate_cache
 
@@ -267,6 +331,7 @@ def _literal(t: Any, draw: Any, depth: int = 0) -> str:
     if name == "ID":
         gid = draw(st.one_of(
             st.builds(to_global_id, st.sampled_from(["Area", "Member", "Account", "AuditEntry", "Nope"]), st.integers(0, 50)),
+            st.builds(to_global_id, st.sampled_from(["Area", "Member", "Incident"]), st.integers(2**62, 2**70)),
             st.text(max_size=12),
         ))
         return json.dumps(gid)

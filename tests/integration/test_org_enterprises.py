@@ -158,6 +158,24 @@ async def test_credit_code_is_checked_gb_32100(gql: GraphQLClient, tree: dict[st
         assert fragment in error["message"], error["message"]
 
 
+async def test_a_credit_code_is_valid_by_its_18th_character(gql: GraphQLClient, tree: dict[str, Area]) -> None:
+    # Any 17 characters of the charset with the right GB 32100 check character: the
+    # layout of the body (authority, type, region, GB 11714 check) is not enforced.
+    import random
+
+    from domain.identifiers import CREDIT_CHARSET
+
+    rng = random.Random()
+    for _ in range(3):
+        body = "".join(rng.choice(CREDIT_CHARSET) for _ in range(17))
+        code = body + credit_code_check(body)
+        payload = (
+            await gql(CREATE, {"input": {"name": unique("随机"), "creditCode": code, "gridId": area_id(tree["small1"])}})
+        )["createEnterprise"]
+        assert payload["userErrors"] == [], (code, payload)
+        assert payload["enterprise"]["creditCode"] == code
+
+
 async def test_create_enterprise_errors(gql: GraphQLClient, tree: dict[str, Area]) -> None:
     base = {"name": "甲", "creditCode": credit_code()}
     large = (await gql(CREATE, {"input": {**base, "gridId": area_id(tree["large"])}}))["createEnterprise"]
@@ -265,3 +283,23 @@ async def test_project_errors(gql: GraphQLClient, tree: dict[str, Area], firms: 
     assert errors(no_enterprise) == [("enterpriseId", "INVALID")]
     missing = (await gql(UPDATE_PROJECT, {"input": {"id": gid("Project", 987654321), "name": "甲"}}))["updateProject"]
     assert errors(missing) == [("id", "NOT_FOUND")]
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1e30", "1e400", "100000000000000", "-0.01"])
+async def test_investment_must_fit_the_column(
+    gql: GraphQLClient, firms: dict[str, Any], amount: str
+) -> None:
+    # Finite, not negative, under 10^14 (Numeric(16, 2)): INVALID, never a 500, on both backends.
+    chem = gid("Enterprise", firms["chem"])
+    made = (await gql(CREATE_PROJECT, {"input": {"name": "甲", "enterpriseId": chem, "investment": amount}}))["createProject"]
+    assert errors(made) == [("investment", "INVALID")], made
+    pid = gid("Project", firms["plant"])
+    changed = (await gql(UPDATE_PROJECT, {"input": {"id": pid, "investment": amount}}))["updateProject"]
+    assert errors(changed) == [("investment", "INVALID")], changed
+
+
+async def test_investment_is_kept_to_the_cent(gql: GraphQLClient, firms: dict[str, Any]) -> None:
+    chem = gid("Enterprise", firms["chem"])
+    for given, stored in (("12.345", "12.35"), ("99999999999999.99", "99999999999999.99"), ("-0", "0.00"), ("7", "7.00")):
+        made = (await gql(CREATE_PROJECT, {"input": {"name": "分", "enterpriseId": chem, "investment": given}}))["createProject"]
+        assert made["userErrors"] == [] and made["project"]["investment"] == stored, (given, made)
