@@ -61,9 +61,21 @@ def _sla_sweep(args: argparse.Namespace) -> int:
     """One pass of the SLA clock (what every worker runs in the background)."""
     import json
 
+    from domain.errors import DomainError
     from domain.incidents.cli import sweep_once
+    from rules.clock import parse_instant
 
-    result = asyncio.run(sweep_once(get_settings().database_url, area_code=args.area, now=args.now))
+    if args.now is not None:
+        try:
+            parse_instant(args.now)
+        except ValueError:
+            print(f"gridgov sla sweep: --now {args.now!r} is not an ISO date-time", file=sys.stderr)
+            return 2
+    try:
+        result = asyncio.run(sweep_once(get_settings().database_url, area_code=args.area, now=args.now))
+    except DomainError as exc:
+        print(f"gridgov sla sweep: {exc.message}", file=sys.stderr)
+        return 2
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
