@@ -7,6 +7,7 @@ concurrently, and one ``AsyncSession`` cannot serve concurrent statements.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -61,52 +62,99 @@ async def granted_area_ids(session: AsyncSession, account_ids: Sequence[int]) ->
 
 
 class Loaders:
+    """The request's DataLoaders, each made on first use: a request uses a few of them
+    (a report, seven), and building all of them for every request cost CPU and garbage."""
+
     def __init__(self, sm: async_sessionmaker[AsyncSession]) -> None:
-        self.area: DataLoader[int, Area | None] = _batched(sm, by_id(Area))
-        self.area_children_count: DataLoader[int, int] = _batched(
-            sm, org_repo.children_counts, default=0
-        )
-        # accounts and audit (issue 5)
-        self.account: DataLoader[int, Account | None] = _batched(sm, by_id(Account))
-        self.api_token: DataLoader[int, ApiToken | None] = _batched(sm, by_id(ApiToken))
-        self.audit_entry: DataLoader[int, AuditEntry | None] = _batched(sm, by_id(AuditEntry))
-        self.account_granted_areas: DataLoader[int, list[int]] = _batched(
-            sm, granted_area_ids, default=[]
-        )
-        # organisation (issue 4): member → area, department, enterprise, roles, duties;
-        # area → grid leader, role counts (staffing); enterprise → project count.
-        self.member: DataLoader[int, Member | None] = _batched(sm, by_id(Member))
-        self.department: DataLoader[int, Department | None] = _batched(sm, by_id(Department))
-        self.enterprise: DataLoader[int, Enterprise | None] = _batched(sm, by_id(Enterprise))
-        self.project: DataLoader[int, Project | None] = _batched(sm, by_id(Project))
-        self.member_roles: DataLoader[int, list[MemberRole]] = _batched(
-            sm, org_repo.roles_by_member, default=[]
-        )
-        self.member_duties: DataLoader[int, list[DutyTag]] = _batched(
-            sm, org_repo.duties_by_member, default=[]
-        )
-        self.member_trainings: DataLoader[int, list[TrainingRecord]] = _batched(
-            sm, org_repo.trainings_by_member, default=[]
-        )
-        self.area_grid_leader: DataLoader[int, Member | None] = _batched(sm, org_repo.grid_leaders)
-        self.area_role_counts: DataLoader[int, dict[MemberRole, int]] = _batched(
-            sm, staffing.role_counts, default={}
-        )
-        self.enterprise_project_count: DataLoader[int, int] = _batched(
-            sm, org_repo.project_counts, default=0
-        )
-        # incidents (issue 6): incident by id; its timeline, last entry and decisions.
-        self.incident: DataLoader[int, Incident | None] = _batched(sm, incident_repo.incidents_by_ids)
-        self.incident_timeline: DataLoader[int, list[IncidentTimelineEntry]] = _batched(
-            sm, incident_repo.timelines, default=[]
-        )
-        self.incident_last_entry: DataLoader[int, IncidentTimelineEntry | None] = _batched(
-            sm, incident_repo.last_entries
-        )
-        self.incident_decisions: DataLoader[int, list[DecisionRecord]] = _batched(
-            sm, incident_repo.decisions, default=[]
-        )
-        self.decision: DataLoader[int, DecisionRecord | None] = _batched(sm, by_id(DecisionRecord))
+        self._sm = sm
+
+    @cached_property
+    def area(self) -> DataLoader[int, Area | None]:
+        return _batched(self._sm, by_id(Area))
+
+    @cached_property
+    def area_children_count(self) -> DataLoader[int, int]:
+        return _batched(self._sm, org_repo.children_counts, default=0)
+
+    # accounts and audit (issue 5)
+    @cached_property
+    def account(self) -> DataLoader[int, Account | None]:
+        return _batched(self._sm, by_id(Account))
+
+    @cached_property
+    def api_token(self) -> DataLoader[int, ApiToken | None]:
+        return _batched(self._sm, by_id(ApiToken))
+
+    @cached_property
+    def audit_entry(self) -> DataLoader[int, AuditEntry | None]:
+        return _batched(self._sm, by_id(AuditEntry))
+
+    @cached_property
+    def account_granted_areas(self) -> DataLoader[int, list[int]]:
+        return _batched(self._sm, granted_area_ids, default=[])
+
+    # organisation (issue 4): member → area, department, enterprise, roles, duties;
+    # area → grid leader, role counts (staffing); enterprise → project count.
+    @cached_property
+    def member(self) -> DataLoader[int, Member | None]:
+        return _batched(self._sm, by_id(Member))
+
+    @cached_property
+    def department(self) -> DataLoader[int, Department | None]:
+        return _batched(self._sm, by_id(Department))
+
+    @cached_property
+    def enterprise(self) -> DataLoader[int, Enterprise | None]:
+        return _batched(self._sm, by_id(Enterprise))
+
+    @cached_property
+    def project(self) -> DataLoader[int, Project | None]:
+        return _batched(self._sm, by_id(Project))
+
+    @cached_property
+    def member_roles(self) -> DataLoader[int, list[MemberRole]]:
+        return _batched(self._sm, org_repo.roles_by_member, default=[])
+
+    @cached_property
+    def member_duties(self) -> DataLoader[int, list[DutyTag]]:
+        return _batched(self._sm, org_repo.duties_by_member, default=[])
+
+    @cached_property
+    def member_trainings(self) -> DataLoader[int, list[TrainingRecord]]:
+        return _batched(self._sm, org_repo.trainings_by_member, default=[])
+
+    @cached_property
+    def area_grid_leader(self) -> DataLoader[int, Member | None]:
+        return _batched(self._sm, org_repo.grid_leaders)
+
+    @cached_property
+    def area_role_counts(self) -> DataLoader[int, dict[MemberRole, int]]:
+        return _batched(self._sm, staffing.role_counts, default={})
+
+    @cached_property
+    def enterprise_project_count(self) -> DataLoader[int, int]:
+        return _batched(self._sm, org_repo.project_counts, default=0)
+
+    # incidents (issue 6): incident by id; its timeline, last entry and decisions.
+    @cached_property
+    def incident(self) -> DataLoader[int, Incident | None]:
+        return _batched(self._sm, incident_repo.incidents_by_ids)
+
+    @cached_property
+    def incident_timeline(self) -> DataLoader[int, list[IncidentTimelineEntry]]:
+        return _batched(self._sm, incident_repo.timelines, default=[])
+
+    @cached_property
+    def incident_last_entry(self) -> DataLoader[int, IncidentTimelineEntry | None]:
+        return _batched(self._sm, incident_repo.last_entries)
+
+    @cached_property
+    def incident_decisions(self) -> DataLoader[int, list[DecisionRecord]]:
+        return _batched(self._sm, incident_repo.decisions, default=[])
+
+    @cached_property
+    def decision(self) -> DataLoader[int, DecisionRecord | None]:
+        return _batched(self._sm, by_id(DecisionRecord))
 
     def clear(self) -> None:
         """Forget everything loaded: a mutation has just changed what loaders may have cached."""

@@ -15,7 +15,9 @@
 5. the floor: the same rows (1 incident, 2 decisions, 2 timeline entries, 2 outbox
    events, 1 audit entry) written by one raw asyncpg transaction per report, at the
    same concurrency, in the same run;
-6. prints requests/s, p50 and p99 of both and the ratio; drops the database.
+6. prints requests/s, p50 and p99 of both and the ratio, and the CPU per report of the
+   server's workers, of this client and of the rest of the machine (PostgreSQL, the
+   kernel); drops the database.
 """
 
 from __future__ import annotations
@@ -311,21 +313,21 @@ def _worker_cpu(parent: int) -> dict[int, float]:
     return out
 
 
-def _postgres_cpu() -> float | None:
-    """CPU seconds of the local PostgreSQL's processes (``None`` when it is not local):
-    on a 2-core machine the database shares the CPUs with the server and the client."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, found = 0.0, False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, _, rest = stat.read_text().rpartition(")")
-        except OSError:
-            continue
-        if head.partition("(")[2] in ("postgres", "postmaster"):
-            parts = rest.split()
-            total += (int(parts[11]) + int(parts[12])) / tick
-            found = True
-    return total if found else None
+def _machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine (``/proc/stat``: all but idle and iowait).
+    Minus the server's and this client's own CPU, what is left is PostgreSQL, the
+    kernel's network work — and anything else that ran meanwhile."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+async def _sessions(dbname: str) -> int:
+    """Connections ever opened to the database (``pg_stat_database.sessions``, PostgreSQL 14+)."""
+    conn = await asyncpg.connect(**_connect_kwargs(ADMIN_URL))
+    try:
+        return int(await conn.fetchval("SELECT sessions FROM pg_stat_database WHERE datname = $1", dbname) or 0)
+    finally:
+        await conn.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -382,11 +384,13 @@ async def main() -> int:
             print("warm-up problems:", problems[:3])
             return 1
         workers_before = _worker_cpu(server.pid)
-        pg_before, client_before = _postgres_cpu(), time.process_time()
+        sessions_before = await _sessions(dbname)
+        machine_before, client_before = _machine_cpu(), time.process_time()
         http, problems = await _http_load(args.port, reporters, total=args.requests,
                                           concurrency=args.concurrency, seed=2)
         client_cpu = time.process_time() - client_before
-        pg_after = _postgres_cpu()
+        machine_cpu = _machine_cpu() - machine_before
+        sessions_opened = await _sessions(dbname) - sessions_before
         worker_cpu = {pid: round(cpu - workers_before.get(pid, 0.0), 2)
                       for pid, cpu in _worker_cpu(server.pid).items()}
         if problems:
@@ -405,13 +409,16 @@ async def main() -> int:
             # the kernel spread the connections over the workers, and CPU per report).
             "worker_cpu_s": worker_cpu,
             "server_cpu_ms_per_report": round(1000 * sum(worker_cpu.values()) / max(http["requests"], 1), 2),
-            # The rest of the machine's CPU per report: PostgreSQL (all its processes,
-            # when local) and this load generator.
-            "postgres_cpu_ms_per_report": (
-                round(1000 * (pg_after - pg_before) / max(http["requests"], 1), 2)
-                if pg_before is not None and pg_after is not None else None
-            ),
+            # The machine's CPU per report (both cores, everything that ran), this load
+            # generator's share of it, and the rest: PostgreSQL, the kernel — and any other load.
+            "machine_cpu_ms_per_report": round(1000 * machine_cpu / max(http["requests"], 1), 2),
             "client_cpu_ms_per_report": round(1000 * client_cpu / max(http["requests"], 1), 2),
+            "other_cpu_ms_per_report": round(
+                1000 * (machine_cpu - client_cpu - sum(worker_cpu.values())) / max(http["requests"], 1), 2
+            ),
+            # Database connections the server opened during the measured requests (pool churn:
+            # each costs PostgreSQL a backend start).
+            "db_connections_opened": sessions_opened,
             "failed": len(problems),
         }
         print(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -240,7 +240,7 @@ class CompiledPolicy:
             if given is None or len(given) < len(self._time):
                 derived = _time_facts(now)
                 inner = seen.setdefault("time", {})
-                for tail, check, prefix, encode, _ in self._time:
+                for tail, check, prefix, encode, features in self._time:
                     if tail not in inner:
                         value = derived.get(tail)
                         if value is not None and check(value):
@@ -248,6 +248,9 @@ class CompiledPolicy:
                             if prefix is not None:
                                 parts.append(prefix)
                                 parts.append(encode(value))
+                            # A derived value is tested like a given one (``time.date matches``).
+                            if features:
+                                held.extend(fid for fid, holds in features if holds(value))
                 if not inner:
                     del seen["time"]
         if self._uses_now:

@@ -384,3 +384,26 @@ def test_very_long_text() -> None:
     assert fires({"fact": "grid.code", "exists": True}, {"grid": {"code": long}})
     assert fires({"fact": "incident.text", "contains": "xxxx"}, {"incident": {"text": long}})
     assert fires({"fact": "incident.returnedBy", "contains": "abc"}, {"incident": {"returnedBy": ["x" * 70_000, "abc"]}})
+
+
+def test_a_pattern_on_a_derived_time_fact_matches() -> None:
+    """Found by the property test: ``time.date`` derived from ``now`` (not given) must be
+    tested by ``matches`` like a given one."""
+    from datetime import datetime
+
+    from rules.clock import SHANGHAI
+    from rules.engine import compile_policy
+
+    doc = {
+        "kind": "order-routing",
+        "rules": [{"id": "r4", "when": {"fact": "time.date", "matches": "-11-"}, "then": {"dueInHours": 1}}],
+        "default": {"department": "GRID_CENTER", "dueInHours": 120},
+    }
+    policy = compile_policy(doc, version=1)
+    try:
+        d = policy.decide({"time": {"hour": 0}}, datetime(2026, 11, 24, 10, tzinfo=SHANGHAI))
+        assert d.fired_rules == ["r4"] and d.outputs["dueInHours"] == 1
+        d = policy.decide({}, datetime(2026, 12, 24, 10, tzinfo=SHANGHAI))
+        assert d.fired_rules == []
+    finally:
+        policy.close()
