@@ -15,6 +15,7 @@ from domain.accounts import passwords, tokens
 from domain.accounts.models import Account, AccountArea, ApiToken
 from domain.audit import service as audit
 from domain.db import utcnow
+from domain.direct import Direct, column_keys, detached
 from domain.enums import AccountRole, AreaKind, DepartmentLevel
 from domain.errors import DomainError, DomainErrors
 from domain.org.models import Area, Department, Enterprise, Member
@@ -65,7 +66,10 @@ def _link_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     return joined(select(*columns)), joined(select(Account, *columns)), granted
 
 
-_LINKS, _ACCOUNT_WITH_LINKS, _GRANTED_PATHS = _link_statements()
+_LINKS, _ACCOUNT_WITH_LINKS_STATEMENT, _GRANTED_PATHS = _link_statements()
+# Every request's authentication: on the driver's connection (``domain.direct``).
+_ACCOUNT_WITH_LINKS = Direct(_ACCOUNT_WITH_LINKS_STATEMENT)
+_ACCOUNT_KEYS = column_keys(Account)
 
 
 async def load_links(session: AsyncSession, account: Account) -> AccountLinks:
@@ -139,14 +143,14 @@ async def authenticate(session: AsyncSession, raw: str, *, settings: Settings) -
     # The account and its scope's links in one round trip, read on every request: no
     # cache, so a revocation (generation bump), a deactivation or a moved member takes
     # effect on the very next request.
-    row = (await session.execute(_ACCOUNT_WITH_LINKS, {"account_id": claims.account_id})).one_or_none()
-    account = row[0] if row is not None else None
+    rows = await _ACCOUNT_WITH_LINKS.rows(session, {"account_id": claims.account_id})
+    n = len(_ACCOUNT_KEYS)
+    account = detached(Account, _ACCOUNT_KEYS, rows[0][:n]) if rows else None
     if account is None or not account.active:
         raise tokens.TokenError("账号不存在或已停用")
     if account.token_generation != claims.generation:
         raise tokens.TokenError("登录已失效（已退出登录或密码已修改），请重新登录")
-    assert row is not None
-    links = await _links_of(session, account, tuple(row)[1:])
+    links = await _links_of(session, account, rows[0][n:])
     return Authenticated(scope_for(links), account, claims.expires_at)
 
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.direct import Direct, column_keys, detached
 from domain.enums import AreaKind, MemberRole
 from domain.incidents.facts import Place
 from domain.incidents.models import Incident
@@ -34,6 +35,7 @@ SCOPES: dict[str, AreaKind] = {
     "DISTRICT": AreaKind.DISTRICT,
 }
 PARK_RESPONDER: dict[str, str] = {"role": MemberRole.PARK_RESPONDER.value, "scope": "PARK"}
+_MEMBER_KEYS = column_keys(Member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,19 +146,24 @@ def _part(i: int, shape: str) -> Any:
     )
 
 
+# The open statuses as constants of the statement (``IN ('REPORTED', …)``): a list bound as
+# one parameter would be expanded at run time, which ``Direct`` statements do not do.
+_OPEN_LITERALS = [literal_column(f"'{s.value}'") for s in sorted(OPEN)]
+
+
 @lru_cache(maxsize=256)
-def _statement(shapes: tuple[tuple[int, str], ...], exclude: bool) -> Any:
+def _statement(shapes: tuple[tuple[int, str], ...], exclude: bool) -> Direct:
     u = union_all(*(_part(i, shape) for i, shape in shapes)).subquery("candidates")
     open_count = (
         select(func.count())
         .select_from(Incident)
-        .where(Incident.officer_id == u.c.id, Incident.status.in_([s.value for s in OPEN]))
+        .where(Incident.officer_id == u.c.id, Incident.status.in_(_OPEN_LITERALS))
         .scalar_subquery()
     )
     stmt = select(u.c.rank, Member).join(Member, Member.id == u.c.id)
     if exclude:
         stmt = stmt.where(u.c.id != bindparam("exclude_member_id"))
-    return stmt.order_by(u.c.rank, open_count, Member.code).limit(1)
+    return Direct(stmt.order_by(u.c.rank, open_count, Member.code).limit(1))
 
 
 async def assign(
@@ -183,8 +190,8 @@ async def assign(
         return Assignment(None, None, None, selectors)
     if exclude_member_id is not None:
         params["exclude_member_id"] = exclude_member_id
-    row = (await session.execute(_statement(tuple(shapes), exclude_member_id is not None), params)).first()
-    if row is None:
+    rows = await _statement(tuple(shapes), exclude_member_id is not None).rows(session, params)
+    if not rows:
         return Assignment(None, None, None, selectors)
-    member: Member = row[1]
-    return Assignment(member.id, member.code, int(row[0]), selectors, member)
+    member = detached(Member, _MEMBER_KEYS, rows[0][1:])
+    return Assignment(member.id, member.code, int(rows[0][0]), selectors, member)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from domain.accounts.models import Account
 from domain.db import UTCDateTime
+from domain.direct import Direct, column_keys, detached
 from domain.enums import AreaKind, DepartmentLevel, IncidentCategory, IncidentStatus, PolicyKind
 from domain.incidents.facts import GRID_CENTER, History, Place
 from domain.incidents.models import Incident, IncidentTimelineEntry
@@ -156,10 +157,15 @@ def _new_id(dialect: str) -> Any:
     return select(func.coalesce(func.max(Incident.id), 0) + 1).scalar_subquery()
 
 
-_PLACE_HISTORY_NEW_ID = {
-    dialect: _PLACE_AND_HISTORY.add_columns(_new_id(dialect).label("new_id"))
+# On the report path (``domain.direct``): rows of the area's columns, the two counts,
+# the centre's columns, and (``_WITH_NEW_ID``) the new incident's id.
+_PLACE_AND_HISTORY_DIRECT = Direct(_PLACE_AND_HISTORY)
+_WITH_NEW_ID = {
+    dialect: Direct(_PLACE_AND_HISTORY.add_columns(_new_id(dialect).label("new_id")))
     for dialect in ("postgresql", "sqlite")
 }
+_AREA_KEYS = column_keys(Area)
+_DEPARTMENT_KEYS = column_keys(Department)
 
 
 async def place_and_history(
@@ -176,29 +182,38 @@ async def place_and_history(
     ``exclude_id``), in one statement. With ``new_id`` (a list to fill), the same statement
     also draws the id of an incident about to be inserted."""
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    rows = (
-        await session.execute(
-            _PLACE_AND_HISTORY if new_id is None else _PLACE_HISTORY_NEW_ID[dialect],
-            {
-                "grid_id": grid_id,
-                "enterprise_id": enterprise_id,
-                "category": category,
-                "now": now,
-                "since_30d": now - timedelta(days=30),
-                "since_7d": now - timedelta(days=7),
-                "exclude_id": exclude_id if exclude_id is not None else -1,
-            },
-        )
-    ).all()
+    statement = _PLACE_AND_HISTORY_DIRECT if new_id is None else _WITH_NEW_ID[dialect]
+    rows = await statement.rows(
+        session,
+        {
+            "grid_id": grid_id,
+            "enterprise_id": enterprise_id,
+            "category": category,
+            "now": now,
+            "since_30d": now - timedelta(days=30),
+            "since_7d": now - timedelta(days=7),
+            "exclude_id": exclude_id if exclude_id is not None else -1,
+        },
+    )
+    a = len(_AREA_KEYS)
+    d = a + 2 + len(_DEPARTMENT_KEYS)
     if new_id is not None and rows:
-        new_id.append(int(rows[0][4]))
-    if not rows or rows[-1][0].id != grid_id:
+        new_id.append(int(rows[0][d]))
+    if not rows or rows[-1][0] != grid_id:
         return None
+    chain = tuple(detached(Area, _AREA_KEYS, r[:a]) for r in rows)
+    park_center = next(
+        (
+            detached(Department, _DEPARTMENT_KEYS, r[a + 2 : d])
+            for area, r in zip(chain, rows, strict=True)
+            if area.kind is AreaKind.PARK and r[a + 2] is not None
+        ),
+        None,
+    )
     first = rows[0]
-    park_center = next((r[3] for r in rows if r[0].kind is AreaKind.PARK), None)
-    return Place(tuple(r[0] for r in rows), park_center), History(
-        enterprise_incidents_30d=int(first[1] or 0) if enterprise_id is not None else 0,
-        grid_same_category_7d=int(first[2] or 0),
+    return Place(chain, park_center), History(
+        enterprise_incidents_30d=int(first[a] or 0) if enterprise_id is not None else 0,
+        grid_same_category_7d=int(first[a + 1] or 0),
     )
 
 
@@ -208,7 +223,7 @@ _CENTER = (
     .order_by(*_CENTER_ORDER)
     .limit(1)
 )
-_DEPARTMENT_BY_CODE = select(Department).where(Department.code == bindparam("code"))
+_DEPARTMENT_BY_CODE = Direct(select(Department).where(Department.code == bindparam("code")))
 
 
 async def department_for(session: AsyncSession, code: str | None, place: Place) -> Department | None:
@@ -220,7 +235,8 @@ async def department_for(session: AsyncSession, code: str | None, place: Place) 
             return place.center
         park = place.park
         return await session.scalar(_CENTER, {"park_id": park.id}) if park else None
-    return await session.scalar(_DEPARTMENT_BY_CODE, {"code": code})
+    rows = await _DEPARTMENT_BY_CODE.rows(session, {"code": code})
+    return detached(Department, _DEPARTMENT_KEYS, rows[0]) if rows else None
 
 
 async def history(

@@ -5,7 +5,8 @@ A report writes one incident, its decisions (routing, officer assignment), its
 timeline entries (which point at those decisions), its outbox events and an audit
 row. On PostgreSQL that is **one statement** — data-modifying CTEs, the timeline's
 ``decision_id`` read from the decisions' ``RETURNING`` — built once per shape (how
-many decisions, entries and events) with bind parameters. On SQLite, which has no
+many decisions, entries and events) with bind parameters, and sent on the driver's
+connection (``domain.direct``). On SQLite, which has no
 data-modifying CTEs, the same rows are written by one statement per table.
 
 The rows are those ``deciding.record`` writes for every other change: the outbox
@@ -24,6 +25,7 @@ from sqlalchemy import bindparam, insert, null, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
+from domain.direct import Direct
 from domain.events.models import OutboxEvent
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.policies.models import DecisionRecord
@@ -59,7 +61,7 @@ def _params(prefix: str, table: Any, keys: Sequence[str]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _statement(decisions: int, refs: tuple[int | None, ...], events: int) -> Any:
+def _statement(decisions: int, refs: tuple[int | None, ...], events: int) -> Direct:
     """``WITH i AS (INSERT incident), d AS (INSERT decisions RETURNING id), t AS (INSERT
     timeline entries …, (the k-th id of d)), o AS (INSERT outbox events), a AS (INSERT
     audit) SELECT id FROM d ORDER BY id`` — built once per shape (a report always has at
@@ -86,7 +88,7 @@ def _statement(decisions: int, refs: tuple[int | None, ...], events: int) -> Any
         outbox_rows = [{**_params(f"o{j}_", OUTBOX, OUTBOX_COLUMNS), "txid": text(TXID)} for j in range(events)]
         ctes.append(_insert_rows(OUTBOX, outbox_rows, "o"))
     ctes.append(insert(AUDIT).values(**_params("a_", AUDIT, AUDIT_COLUMNS)).returning(AUDIT.c.id).cte("a"))
-    return select(made.c.id).order_by(made.c.id).add_cte(*ctes)
+    return Direct(select(made.c.id).order_by(made.c.id).add_cte(*ctes))
 
 
 def _insert_rows(table: Any, rows: list[dict[str, Any]], name: str) -> Any:
@@ -114,7 +116,7 @@ async def _one_statement(session: AsyncSession, new: NewIncident) -> list[int]:
     for j, row in enumerate(new.events):
         params.update({f"o{j}_{c}": row.get(c) for c in OUTBOX_COLUMNS})
     params.update({f"a_{c}": new.audit.get(c) for c in AUDIT_COLUMNS})
-    return [int(r[0]) for r in (await session.execute(stmt, params)).all()]
+    return [int(r[0]) for r in await stmt.rows(session, params)]
 
 
 async def _statement_per_table(session: AsyncSession, new: NewIncident) -> list[int]:
