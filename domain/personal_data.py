@@ -74,9 +74,16 @@ _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 
 
+# Every pattern above needs seven digits in a row, or an 11-digit mobile number split by
+# single separators (``138-1234-5678``): text without either is returned untouched — most
+# strings of facts and payloads (codes, names, enum values) are, and scrubbing runs on
+# all of them.
+_CANDIDATE = re.compile(r"\d{7}|\d{3}[- ]\d{4}")
+
+
 def scrub(text: str | None) -> str | None:
     """Mask resident IDs and phone numbers in free text."""
-    if not text:
+    if not text or not _CANDIDATE.search(text):
         return text
     text = _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
     text = _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.direct import detached
 from domain.enums import AccountRole, AreaKind, IncidentCategory, IncidentSource, IncidentStatus
 from domain.errors import DomainError
 from domain.incidents import repository as repo
@@ -258,7 +259,10 @@ async def report(
     ):
         raise not_found("enterpriseId")
 
-    incident = Incident(
+    # Built as loaded state (``domain.direct.detached``): the constructor's per-attribute
+    # change tracking is wasted on an object that is never flushed (its row is written by
+    # ``write_new_incident``).
+    fields: dict[str, Any] = dict(
         title=data.title.strip(),
         description=(data.description or "").strip(),
         category=data.category,
@@ -291,6 +295,7 @@ async def report(
         created_at=now,
         updated_at=now,
     )
+    incident = detached(Incident, tuple(fields), tuple(fields.values()))
     s = Surroundings(place, enterprise, None, history)
     base = s.facts(incident, now, first_routing=True)
     routed = await route(session, deps, base, place=place, now=now)
@@ -362,11 +367,13 @@ async def report(
             audit=audit_row(actor=actor, action="incident.report", incident=incident, before=None, now=now),
         ),
     )
-    records = [DecisionRecord(id=i, **row) for i, row in zip(ids, decision_rows_, strict=True)]
-    timeline = [
-        IncidentTimelineEntry(**{**row, "decision_id": ids[e.decision_id] if e.decision_id is not None else None})
-        for row, e in zip(timeline_rows_, entries, strict=True)
+    records = [
+        detached(DecisionRecord, ("id", *row), (i, *row.values())) for i, row in zip(ids, decision_rows_, strict=True)
     ]
+    timeline = []
+    for row, e in zip(timeline_rows_, entries, strict=True):
+        written = {**row, "decision_id": ids[e.decision_id] if e.decision_id is not None else None}
+        timeline.append(detached(IncidentTimelineEntry, tuple(written), tuple(written.values())))
     return Reported(
         incident, created=True, grid=place.grid, department=routed.department, officer=officer,
         decisions=records, timeline=timeline,
