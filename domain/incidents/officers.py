@@ -8,7 +8,8 @@
 
 The decision's ``officer`` is tried first, then ``otherwise`` in order, then the
 park's ``PARK_RESPONDER``. Among several who qualify for one selector, the one with
-the fewest open incidents wins, then the lowest member code. All candidates of
+the fewest open incidents wins (``members.open_incidents``, kept by the database),
+then the lowest member code. All candidates of
 every selector are ranked by one SQL statement.
 """
 
@@ -18,14 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.direct import Direct, column_keys, detached
 from domain.enums import AreaKind, MemberRole
 from domain.incidents.facts import Place
-from domain.incidents.models import Incident
-from domain.incidents.transitions import OPEN
 from domain.org.models import Department, Member, MemberRoleAssignment
 
 SCOPES: dict[str, AreaKind] = {
@@ -146,24 +145,14 @@ def _part(i: int, shape: str) -> Any:
     )
 
 
-# The open statuses as constants of the statement (``IN ('REPORTED', …)``): a list bound as
-# one parameter would be expanded at run time, which ``Direct`` statements do not do.
-_OPEN_LITERALS = [literal_column(f"'{s.value}'") for s in sorted(OPEN)]
-
-
 @lru_cache(maxsize=256)
 def _statement(shapes: tuple[tuple[int, str], ...], exclude: bool) -> Direct:
     u = union_all(*(_part(i, shape) for i, shape in shapes)).subquery("candidates")
-    open_count = (
-        select(func.count())
-        .select_from(Incident)
-        .where(Incident.officer_id == u.c.id, Incident.status.in_(_OPEN_LITERALS))
-        .scalar_subquery()
-    )
     stmt = select(u.c.rank, Member).join(Member, Member.id == u.c.id)
     if exclude:
         stmt = stmt.where(u.c.id != bindparam("exclude_member_id"))
-    return Direct(stmt.order_by(u.c.rank, open_count, Member.code).limit(1))
+    # ``open_incidents``: kept by the database (migration 0002), not counted per report.
+    return Direct(stmt.order_by(u.c.rank, Member.open_incidents, Member.code).limit(1))
 
 
 async def assign(

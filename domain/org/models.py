@@ -113,6 +113,10 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Incidents assigned to the member in an open state (REPORTED, DISPATCHED, ACCEPTED):
+    # kept by triggers on ``incidents`` (migration 0002), never written by the application.
+    # Officer assignment ranks candidates by it.
+    open_incidents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MemberRoleAssignment(Base):
