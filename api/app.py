@@ -28,6 +28,7 @@ from api.loaders import Loaders
 from api.schema import build_schema
 from api.websocket import GridGovTransportWSHandler
 from domain import migrate
+from domain.accounts.auth_cache import AuthCache
 from domain.clock import Clock, SystemClock
 from domain.db import make_engine, make_sessionmaker
 from domain.incidents import sla
@@ -76,6 +77,9 @@ class GridGovGraphQL(GraphQL[Context, None]):
         # reportIncident reads, then writes every row in one statement (no BEGIN/COMMIT on PostgreSQL).
         self.write_one = make_sessionmaker(engine, write=True, one_write_statement=True)
         self.write_one.configure(info={INCIDENT_DEPS_KEY: self.incident_deps})
+        # Tokens answered from memory for a second; emptied by any scope write in this process.
+        self.auth_cache = AuthCache(settings.auth_cache_seconds)
+        self.auth_cache.follow_writes(engine)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         # Policies are loaded before any use case opens its transaction: loading may
@@ -92,6 +96,7 @@ class GridGovGraphQL(GraphQL[Context, None]):
             runtime=self.runtime,
             clock=self.clock,
             write_one=self.write_one,
+            auth_cache=self.auth_cache,
         )
         # The bearer token → the caller's scope, once per request (per connection for
         # WebSockets, where ``on_ws_connect`` may replace it from ``connection_init``).

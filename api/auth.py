@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from api.context import Context
@@ -66,9 +67,19 @@ async def authenticate(ctx: Context, raw: str | None) -> bool:
     ctx.extra.pop("auth_token", None)
     if raw is None:
         return True
+    cache = ctx.auth_cache
+    who = cache.get(raw) if cache is not None else None
     try:
-        async with ctx.read() as session:
-            who = await accounts.authenticate(session, raw, settings=ctx.settings)
+        if who is not None:
+            # Answered within the last second (``domain.accounts.auth_cache``); expiry is
+            # still checked now.
+            accounts.check_not_expired(raw, who, settings=ctx.settings)
+        else:
+            read_at = cache.now() if cache is not None else 0.0
+            async with ctx.read() as session:
+                who = await accounts.authenticate(session, raw, settings=ctx.settings)
+            if cache is not None:
+                cache.put(raw, replace(who, touch_api_token=False), read_at=read_at)
     except TokenError as exc:
         ctx.auth_error = exc.reason
         return False

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.accounts.auth_cache import AuthCache
 from domain.clock import Clock, SystemClock
 from domain.scope import Scope
 from domain.settings import Settings
@@ -41,6 +42,8 @@ class Context:
     # Writes of use cases whose only write is one statement (``reportIncident``): on
     # PostgreSQL no BEGIN/COMMIT around it (``domain.db.make_sessionmaker``). ``None``: ``write``.
     write_one: async_sessionmaker[AsyncSession] | None = None
+    # Tokens authenticated in the last second (``domain.accounts.auth_cache``); ``None``: none kept.
+    auth_cache: AuthCache | None = None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     full_time_monthly_pay: int = 4500
     # Security (SPEC §5, docs/security.md): sessions, login throttling, request limits.
     token_ttl_minutes: int = 480
+    # How long a worker answers a token from memory (``domain.accounts.auth_cache``):
+    # another worker sees a revocation or a scope change at most this late. 0: never.
+    auth_cache_seconds: float = 1.0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     max_request_bytes: int = 1_048_576

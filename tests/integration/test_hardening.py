@@ -405,6 +405,7 @@ def test_fuzzed_queries_never_500_and_every_error_is_coded(backend: Backend, fuz
 
     http, token = run(setup())
     seen_errors: list[str] = []
+    unexpected: list[tuple[str, Any]] = []
 
     @hsettings(max_examples=100, deadline=None, database=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -418,10 +419,12 @@ def test_fuzzed_queries_never_500_and_every_error_is_coded(backend: Backend, fuz
             assert isinstance(e.get("message"), str) and e["message"], (query, e)
             assert isinstance((e.get("extensions") or {}).get("code"), str), (query, e)
             seen_errors.append(e["extensions"]["code"])
+            if e["extensions"]["code"] == "INTERNAL_SERVER_ERROR":
+                unexpected.append((query, e))
 
     try:
         check()
     finally:
         run(http.aclose())
         run(engine.dispose())
-    assert "INTERNAL_SERVER_ERROR" not in seen_errors
+    assert "INTERNAL_SERVER_ERROR" not in seen_errors, [(e["message"], q[:300]) for q, e in unexpected[:3]]
