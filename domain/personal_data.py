@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 from functools import lru_cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -99,3 +101,34 @@ def scrub_deep(value: object) -> object:
     if isinstance(value, list):
         return [scrub_deep(v) for v in value]
     return value
+
+
+def json_ready(value: object, *, scrub_text: bool = False) -> Any:
+    """A copy of ``value`` made of JSON types only — what ``json.loads(json.dumps(value,
+    default=str))`` gives — in one pass, its strings scrubbed when ``scrub_text`` (as
+    ``scrub_deep`` would; keys are kept). Stored decisions run every fact through it:
+    serialising, parsing and walking again cost three passes."""
+    if isinstance(value, str):
+        return scrub(value) if scrub_text else str(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict):
+        return {_json_key(k): json_ready(v, scrub_text=scrub_text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v, scrub_text=scrub_text) for v in value]
+    text = str(value)  # ``default=str``: dates, decimals, anything else
+    return scrub(text) if scrub_text else text
+
+
+def _json_key(key: object) -> str:
+    if isinstance(key, str):
+        return str(key)
+    if key is None or isinstance(key, bool):
+        return json.dumps(key)
+    if isinstance(key, int | float):
+        return json.dumps(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

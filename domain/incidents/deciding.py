@@ -22,7 +22,7 @@ from domain.enums import LABELS, AccountRole, IncidentCategory, PolicyKind
 from domain.events.models import OutboxEvent
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.incidents.transitions import Action
-from domain.personal_data import scrub_deep
+from domain.personal_data import json_ready, scrub_deep
 from domain.policies.models import DecisionRecord
 from domain.scope import SYSTEM, Scope
 from rules.engine import Decision
@@ -107,10 +107,6 @@ def fallback(kind: PolicyKind, facts: dict[str, Any], now: datetime, error: str)
     )
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 _DECISIONS = insert(DecisionRecord.__table__).returning(DecisionRecord.__table__.c.id, sort_by_parameter_order=True)
 
 
@@ -140,13 +136,13 @@ def decision_rows(incident_id: int, decided: Sequence[tuple[Decision, str | None
             "policy_version": d.version,
             "subject_type": SUBJECT,
             "subject_id": incident_id,
-            "outputs": _jsonable(d.outputs) if d.outputs is not None else None,
-            "items": _jsonable(d.items) if d.items is not None else None,
+            "outputs": json_ready(d.outputs) if d.outputs is not None else None,
+            "items": json_ready(d.items) if d.items is not None else None,
             "fired_rules": list(d.fired_rules),
             "fallback": bool(d.fallback),
             "error": d.error,
             # Decided on the real text; kept (and served by ``decisions { facts }``) scrubbed.
-            "facts": scrub_payload(_jsonable(d.facts)),
+            "facts": json_ready(d.facts, scrub_text=True),
             "decided_at": d.now,
             "correct": None,
             "note": note,

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.enums import PolicyKind
-from domain.personal_data import scrub_deep
+from domain.personal_data import json_ready
 from domain.policies.models import DecisionRecord, PolicyVersion
 from rules.engine import Decision, PolicyRegistry
 
@@ -136,14 +136,9 @@ async def store_decision(
         fallback=decision.fallback,
         error=decision.error,
         # Stored facts are served back (``decisions { facts }``): no ID or phone numbers.
-        facts=scrub_deep(_jsonable(decision.facts)),
+        facts=json_ready(decision.facts, scrub_text=True),
         decided_at=decision.now,
     )
     session.add(record)
     await session.flush()
     return record
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-

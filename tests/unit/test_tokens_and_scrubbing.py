@@ -64,3 +64,27 @@ def test_the_quick_check_never_skips_what_scrubbing_would_mask(text: str) -> Non
 @given(st.text(alphabet=st.sampled_from("0123456789 -+86Xx中文a"), max_size=40))
 def test_the_quick_check_agrees_with_the_patterns_on_any_digit_text(text: str) -> None:
     assert scrub(text) == (_slow_scrub(text) if text else text)
+
+
+_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+    st.sampled_from(["电话 13812345678", "身份证 32010219900101123X", "P01-L01-S03"]),
+    st.datetimes(timezones=st.just(UTC)), st.decimals(allow_nan=False, allow_infinity=False),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.none()), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_VALUES)
+def test_json_ready_is_the_json_round_trip_in_one_pass(value: object) -> None:
+    import json
+
+    from domain.personal_data import json_ready, scrub_deep
+
+    round_trip = json.loads(json.dumps(value, default=str))
+    assert json_ready(value) == round_trip
+    assert json_ready(value, scrub_text=True) == scrub_deep(round_trip)
