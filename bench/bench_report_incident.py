@@ -313,6 +313,19 @@ def _worker_cpu(parent: int) -> dict[int, float]:
     return out
 
 
+def _worker_rss_mb(parent: int) -> dict[int, float]:
+    """Resident memory (MB) of the server's processes, by pid."""
+    out: dict[int, float] = {}
+    for pid in [parent, *_children(parent)]:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out[pid] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            continue
+    return out
+
+
 def _machine_cpu() -> float:
     """Busy CPU seconds of the whole machine (``/proc/stat``: all but idle and iowait).
     Minus the server's and this client's own CPU, what is left is PostgreSQL, the
@@ -384,6 +397,7 @@ async def main() -> int:
             print("warm-up problems:", problems[:3])
             return 1
         workers_before = _worker_cpu(server.pid)
+        rss_before = _worker_rss_mb(server.pid)
         sessions_before = await _sessions(dbname)
         machine_before, client_before = _machine_cpu(), time.process_time()
         http, problems = await _http_load(args.port, reporters, total=args.requests,
@@ -391,6 +405,7 @@ async def main() -> int:
         client_cpu = time.process_time() - client_before
         machine_cpu = _machine_cpu() - machine_before
         sessions_opened = await _sessions(dbname) - sessions_before
+        rss_after = _worker_rss_mb(server.pid)
         worker_cpu = {pid: round(cpu - workers_before.get(pid, 0.0), 2)
                       for pid, cpu in _worker_cpu(server.pid).items()}
         if problems:
@@ -419,6 +434,8 @@ async def main() -> int:
             # Database connections the server opened during the measured requests (pool churn:
             # each costs PostgreSQL a backend start).
             "db_connections_opened": sessions_opened,
+            # Resident memory of each server process before and after the measured requests.
+            "worker_rss_mb": {pid: [rss_before.get(pid), mb] for pid, mb in rss_after.items()},
             "failed": len(problems),
         }
         print(json.dumps(figures, ensure_ascii=False, indent=2))
