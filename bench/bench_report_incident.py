@@ -37,7 +37,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import asyncpg
 
@@ -71,8 +71,10 @@ CATEGORIES = ["LABOR_DISPUTE", "NEIGHBOURHOOD", "SAFETY_HAZARD", "ENVIRONMENT", 
 
 def _connect_kwargs(url: str, dbname: str | None = None) -> dict[str, Any]:
     u = urlparse(url.replace("+asyncpg", ""))
+    # ``?host=/var/run/postgresql``: a Unix socket (the server's URL keeps the same query).
+    socket_dir = parse_qs(u.query).get("host", [None])[0]
     return {
-        "host": u.hostname or "127.0.0.1", "port": u.port or 5432, "user": u.username or "postgres",
+        "host": socket_dir or u.hostname or "127.0.0.1", "port": u.port or 5432, "user": u.username or "postgres",
         "password": u.password, "database": dbname or (u.path or "/postgres").lstrip("/") or "postgres",
     }
 
