@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 T = TypeVar("T")
@@ -74,8 +74,8 @@ class Direct:
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
         """Every row, as tuples of processed values in the select list's order."""
-        conn = await session.connection()
-        if conn.dialect.name != "postgresql" or conn.sync_connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        conn, driver = await _route(session)
+        if driver is None:
             return [tuple(row) for row in await conn.execute(self.statement, dict(params))]
         compiled = self._compiled.get("postgresql") or self._compile(conn.dialect)
         args = []
@@ -83,7 +83,6 @@ class Direct:
             if value is _REQUIRED:
                 value = params[name]
             args.append(process(value) if process is not None else value)
-        driver = (await conn.get_raw_connection()).driver_connection
         sync = conn.sync_connection
         observed = bool(sync.dispatch.before_cursor_execute or sync.dispatch.after_cursor_execute)
         if observed:  # statement counters, loggers and tests see it like any other statement
@@ -104,6 +103,26 @@ class Direct:
             tuple(v if p is None else p(v) for p, v in zip(procs, record, strict=True))
             for record in records
         ]
+
+
+_ROUTE = "gridgov_direct_route"
+
+
+async def _route(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
+    """The session's connection, and its driver connection when statements may be sent
+    there directly (PostgreSQL in autocommit), kept on the session for the rest of its
+    transaction: asking the session for its connection costs a greenlet hop each time."""
+    kept = session.info.get(_ROUTE)
+    if kept is not None and kept[0] is session.sync_session.get_transaction():
+        return kept[1], kept[2]
+    conn = await session.connection()
+    direct = (
+        conn.dialect.name == "postgresql"
+        and conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+    driver = (await conn.get_raw_connection()).driver_connection if direct else None
+    session.info[_ROUTE] = (session.sync_session.get_transaction(), conn, driver)
+    return conn, driver
 
 
 def column_keys(model: type[Any]) -> tuple[str, ...]:
