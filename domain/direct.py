@@ -62,6 +62,12 @@ class Direct:
         compiled = self.statement.compile(dialect=dialect)
         if compiled.post_compile_params:  # type: ignore[attr-defined]
             raise ValueError("a Direct statement cannot expand parameters at run time (IN with a list)")
+        if compiled.insert_prefetch or compiled.update_prefetch:  # type: ignore[attr-defined]
+            # Python-side column defaults (``default=``, ``onupdate=``) are computed by the
+            # execution context, which a direct statement does not have.
+            raise ValueError("a Direct statement must name every column that has a Python-side default")
+        if any(b.callable is not None for b in compiled.binds.values()):
+            raise ValueError("a Direct statement cannot take a bind parameter computed at run time")
         binds = []
         for name in compiled.positiontup or ():  # type: ignore[attr-defined]
             bind = compiled.binds[name]
@@ -118,6 +124,7 @@ async def _route(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
     conn = await session.connection()
     direct = (
         conn.dialect.name == "postgresql"
+        and conn.dialect.driver == "asyncpg"
         and conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     )
     driver = (await conn.get_raw_connection()).driver_connection if direct else None
@@ -132,10 +139,11 @@ def column_keys(model: type[Any]) -> tuple[str, ...]:
 
 
 def detached(model: type[T], keys: Sequence[str], values: Sequence[Any]) -> T:
-    """An instance of ``model`` holding one loaded row, belonging to no session — what a
-    closed session's ``expire_on_commit=False`` objects are. The values are set as loaded
-    state, not as changes: nothing is ever flushed from it, and its relationships are not
-    loaded (the same as any object outliving its session)."""
+    """An instance of ``model`` holding one row's values, for reading only (what the
+    response shows, what the use case decides on). The values are set as state, not as
+    changes, and the object has no identity key: it must never be added to or merged
+    into a session (it would be inserted again), and an attribute not given reads as
+    ``None`` rather than loading."""
     obj: T = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     obj.__dict__.update(zip(keys, values, strict=True))
     return obj

@@ -10,9 +10,11 @@ What that costs, and how it is bounded (docs/security.md, "Sessions"):
 - In this process, any write that can change a scope — an ``INSERT``, ``UPDATE`` or
   ``DELETE`` on accounts, their granted areas or API tokens, members, areas,
   departments or enterprises, whoever sends it through the engine — empties the cache
-  when it is sent and again when its transaction commits. A revocation, a
-  deactivation or a moved member takes effect on this process's next request, as
-  before.
+  when it is sent and again when its connection goes back to the pool (after the
+  commit or rollback has reached the database), and nothing is kept while such a
+  write is open: a request that read the account while the change was uncommitted is
+  answered but not remembered. A revocation, a deactivation or a moved member takes
+  effect on this process's next request, as before.
 - Another worker process learns of it within ``ttl`` (default 1 s, the same bound as
   a published policy reaching other workers): its entries are that old at most.
 - Expiry is checked on every request (``tokens.decode_access_token``), never cached.
@@ -51,6 +53,8 @@ class AuthCache:
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self.invalidations = 0
+        # Pooled connections (their ``info`` dicts) with a scope write not yet ended.
+        self._writing: set[int] = set()
 
     def get(self, token: str) -> Any | None:
         if self.ttl <= 0:
@@ -66,7 +70,7 @@ class AuthCache:
     def put(self, token: str, value: Any, *, read_at: float) -> None:
         """``read_at``: the clock (``now()``) before the read began, so an entry read
         across an invalidation is dropped by it rather than outliving it."""
-        if self.ttl <= 0 or read_at <= self._invalidated_at:
+        if self.ttl <= 0 or read_at <= self._invalidated_at or self._writing:
             return
         self._entries[token] = (read_at, value)
         self._entries.move_to_end(token)
@@ -85,19 +89,25 @@ class AuthCache:
 
     def follow_writes(self, engine: AsyncEngine) -> None:
         """Empty the cache whenever a statement writes a scope table through ``engine``,
-        and again when that transaction commits."""
+        keep nothing while that write's transaction is open, and empty it again when its
+        connection is checked in — after the commit (or rollback) reached the database.
+        (The engine's ``commit`` event fires before the COMMIT is sent: a read in that
+        gap would still see the old row.)"""
 
         def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             if _SCOPE_WRITE.match(statement):
-                conn.info[_PENDING] = True
+                info = conn.info  # the pooled connection's, the same dict at check-in
+                info[_PENDING] = True
+                self._writing.add(id(info))
                 self.invalidate()
 
-        def committed(conn: Any) -> None:
-            if conn.info.pop(_PENDING, False):
+        def checked_in(_dbapi: Any, record: Any) -> None:
+            # Also for an invalidated connection (``dbapi`` None); its ``info`` is cleared
+            # only when it reconnects, at its next check-out.
+            info = record.info
+            if info.pop(_PENDING, False):
+                self._writing.discard(id(info))
                 self.invalidate()
 
-        # No rollback listener: a rolled-back connection may be an invalidated one, whose
-        # ``info`` cannot be touched; its leftover mark costs one extra emptying at the
-        # next commit on that pooled connection.
         event.listen(engine.sync_engine, "before_cursor_execute", before)
-        event.listen(engine.sync_engine, "commit", committed)
+        event.listen(engine.sync_engine, "checkin", checked_in)

@@ -9,8 +9,15 @@ loader, a hand-written UPDATE): insert, delete, or an update of ``officer_id`` o
 ``status``. An incident is open in REPORTED, DISPATCHED and ACCEPTED
 (``domain.incidents.transitions.OPEN``).
 
-SQLite: a later migration that rebuilds ``incidents`` in batch mode (copy and move)
-drops its triggers; it must create them again (``create_triggers``).
+SQLite: a later migration that rebuilds ``incidents`` or ``members`` in batch mode
+(copy and move) must drop these triggers first (a trigger naming a table being
+renamed fails the rename) and create them again after (``create_triggers``).
+
+Locks: each change of an incident's officer or open state now updates one or two
+``members`` rows, held until its transaction commits. Two transactions that each hold
+one member's row and re-assign incidents to the other's (two members deactivated at
+the same moment, each one's incidents going to the other) can deadlock; PostgreSQL
+then aborts one of them.
 
 Revision ID: 0002
 Revises: 0001
@@ -38,8 +45,7 @@ POSTGRESQL = [
         IF was_open AND is_open AND OLD.officer_id = NEW.officer_id THEN
             RETURN NULL;
         ELSIF was_open AND is_open THEN
-            -- One statement for both members: rows are locked in id order, so two
-            -- re-assignments in opposite directions cannot deadlock.
+            -- Both members in one statement.
             UPDATE members SET open_incidents = open_incidents + CASE WHEN id = NEW.officer_id THEN 1 ELSE -1 END
             WHERE id IN (OLD.officer_id, NEW.officer_id);
         ELSIF was_open THEN
@@ -94,6 +100,10 @@ def create_triggers() -> None:
 
 def upgrade() -> None:
     op.add_column("members", sa.Column("open_incidents", sa.Integer(), server_default="0", nullable=False))
+    if op.get_bind().dialect.name == "postgresql":
+        # No incident may change between the count and the trigger (workers of the old
+        # version may still be running); the lock ends with the migration's transaction.
+        op.execute("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE")
     op.execute(BACKFILL)
     create_triggers()
 
@@ -105,5 +115,7 @@ def downgrade() -> None:
     else:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER incidents_open_count_{name}")
-    with op.batch_alter_table("members") as batch:
+    # Native DROP COLUMN (SQLite 3.35+): a batch rebuild of ``members`` would drop a table
+    # that accounts and incidents refer to.
+    with op.batch_alter_table("members", recreate="never") as batch:
         batch.drop_column("open_incidents")

@@ -97,3 +97,23 @@ def test_ttl_zero_keeps_nothing_and_the_size_is_bounded() -> None:
     for k in "abc":
         small.put(k, k, read_at=small.now())
     assert small.get("a") is None and small.get("b") == "b" and small.get("c") == "c"
+
+
+async def test_nothing_is_kept_while_a_scope_write_is_uncommitted(settings: Settings, login_as: Any) -> None:
+    """The engine's commit event fires before the COMMIT reaches the database: an answer
+    read in between would be the old one, so none is kept until the connection is back."""
+    viewer: GraphQLClient = await login_as("VIEWER")
+    engine = make_engine(settings.database_url)
+    cache = AuthCache(10.0)
+    cache.follow_writes(engine)
+    try:
+        async with make_sessionmaker(engine).begin() as s:
+            await s.execute(update(Account).where(Account.id == viewer.account_id).values(display_name="改名"))
+            read_at = cache.now()
+            cache.put("token", "answer read while the write is open", read_at=read_at)
+            assert cache.get("token") is None
+        # Committed and checked in: answers read from now on are kept again.
+        cache.put("token", "fresh", read_at=cache.now() + 1e-6)
+        assert cache.get("token") == "fresh"
+    finally:
+        await engine.dispose()

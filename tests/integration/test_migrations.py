@@ -49,3 +49,45 @@ def test_downgrade_to_base_then_upgrade_to_head(backend: Backend) -> None:
         assert asyncio.run(_diff(scratch.url)) == []
     finally:
         scratch.drop()
+
+
+def test_open_incident_counts_survive_a_downgrade_and_are_backfilled(backend: Backend) -> None:
+    """Migration 0002 on a database with data: its downgrade drops the column although
+    accounts and incidents refer to members (SQLite: no table rebuild), and its upgrade
+    counts every member's open incidents before the triggers take over."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from domain.demo import load_demo
+    from domain.incidents.models import Incident
+    from domain.incidents.transitions import OPEN
+    from domain.org.models import Member
+
+    async def mismatches(url: str) -> tuple[int, list[object]]:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                live = (
+                    select(func.count())
+                    .select_from(Incident)
+                    .where(Incident.officer_id == Member.id, Incident.status.in_([s.value for s in OPEN]))
+                    .scalar_subquery()
+                )
+                rows = (await conn.execute(select(Member.code, Member.open_incidents, live))).all()
+        finally:
+            await engine.dispose()
+        return sum(r[1] for r in rows), [r for r in rows if r[1] != r[2]]
+
+    scratch = backend.scratch("backfill")
+    scratch.create()
+    try:
+        asyncio.run(load_demo(scratch.url))
+        total, wrong = asyncio.run(mismatches(scratch.url))
+        assert total > 0 and wrong == []  # kept by the triggers while the demo loaded
+        migrate.downgrade(scratch.url, "0001")
+        migrate.upgrade(scratch.url, "head")
+        again, wrong = asyncio.run(mismatches(scratch.url))
+        assert again == total and wrong == []  # counted again by the backfill
+    finally:
+        scratch.drop()
