@@ -239,36 +239,6 @@ async def department_for(session: AsyncSession, code: str | None, place: Place) 
     return detached(Department, _DEPARTMENT_KEYS, rows[0]) if rows else None
 
 
-async def history(
-    session: AsyncSession,
-    *,
-    enterprise_id: int | None,
-    grid_id: int,
-    category: IncidentCategory,
-    now: datetime,
-    exclude_id: int | None = None,
-) -> History:
-    """``history.enterpriseIncidents30d`` and ``history.gridSameCategory7d`` in one statement."""
-    row = (
-        await session.execute(
-            select(_ENTERPRISE_30D, _GRID_7D),
-            {
-                "grid_id": grid_id,
-                "enterprise_id": enterprise_id,
-                "category": category,
-                "now": now,
-                "since_30d": now - timedelta(days=30),
-                "since_7d": now - timedelta(days=7),
-                "exclude_id": exclude_id if exclude_id is not None else -1,
-            },
-        )
-    ).one()
-    return History(
-        enterprise_incidents_30d=int(row[0] or 0) if enterprise_id is not None else 0,
-        grid_same_category_7d=int(row[1] or 0),
-    )
-
-
 async def possible_duplicates(session: AsyncSession, incident: Incident, *, limit: int = 10) -> list[Incident]:
     """Same enterprise within 30 days, or same category in the same grid within 48 hours."""
     at = incident.reported_at
