@@ -56,7 +56,8 @@ class Direct:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
-        self._columns: tuple[Any, ...] = tuple(statement.exported_columns)  # type: ignore[attr-defined]  # SELECT list or RETURNING
+        # The SELECT list, or an INSERT's RETURNING columns.
+        self._columns: tuple[Any, ...] = tuple(statement.exported_columns)  # type: ignore[attr-defined]
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
