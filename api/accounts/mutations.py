@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.inputs import (
     ChangePasswordInput,
@@ -24,10 +25,12 @@ from api.accounts.inputs import (
 from api.accounts.types import Account, ApiToken, Viewer
 from api.context import Info
 from api.errors import UserError, user_errors
-from api.permissions import scope_of
-from api.relay import expect_id
+from api.use_case import pk_of, run_use_case
 from domain.accounts import service as accounts
+from domain.accounts.models import Account as AccountModel
+from domain.accounts.models import ApiToken as ApiTokenModel
 from domain.errors import DomainError
+from domain.scope import Scope
 
 # A time given without an offset is wall-clock time in China (the district's own).
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -78,19 +81,12 @@ class RevokeApiTokenPayload:
     user_errors: list[UserError]
 
 
-def _pk(gid: strawberry.ID | None, type_name: str, field: str) -> int | None:
-    if gid is None:
-        return None
-    pk = expect_id(gid, type_name)
-    if pk is None:
-        raise DomainError("INVALID", f"{field} 不是有效的 ID", field)
-    return pk
+def _account(gid: strawberry.ID) -> int:
+    return pk_of(gid, "Account", what="账号", field="accountId")
 
 
-def _required_pk(gid: strawberry.ID, type_name: str, field: str) -> int:
-    pk = _pk(gid, type_name, field)
-    assert pk is not None
-    return pk
+def _opt(gid: strawberry.ID | None, type_name: str, *, what: str, field: str) -> int | None:
+    return None if gid is None else pk_of(gid, type_name, what=what, field=field)
 
 
 @strawberry.type
@@ -114,103 +110,91 @@ class AccountMutations:
 
     @strawberry.mutation(description="修改自己的密码；其他会话随之失效，返回新令牌")
     async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordPayload:
-        scope = scope_of(info)
-        try:
-            async with info.context.write.begin() as session:
-                account = await accounts.change_password(
-                    session, actor=scope, current_password=input.current_password, new_password=input.new_password
-                )
-        except DomainError as exc:
-            return ChangePasswordPayload(token=None, expires_at=None, user_errors=user_errors(exc))
+        account, errors = await run_use_case(
+            info,
+            lambda session, scope: accounts.change_password(
+                session, actor=scope, current_password=input.current_password, new_password=input.new_password
+            ),
+        )
+        if account is None:
+            return ChangePasswordPayload(token=None, expires_at=None, user_errors=errors)
         token, expires = accounts.issue_token(account, settings=info.context.settings)
         return ChangePasswordPayload(token=token, expires_at=expires, user_errors=[])
 
     @strawberry.mutation(description="新建账号（系统管理员）")
     async def create_account(self, info: Info, input: CreateAccountInput) -> AccountPayload:
-        scope = scope_of(info)
-        try:
-            granted = tuple(
-                _required_pk(g, "Area", "grantedAreaIds") for g in (input.granted_area_ids or [])
+        async def act(session: AsyncSession, scope: Scope) -> AccountModel:
+            return await accounts.create_account(
+                session,
+                actor=scope,
+                username=input.username,
+                display_name=input.display_name,
+                password=input.password,
+                role=input.role,
+                member_id=_opt(input.member_id, "Member", what="成员", field="memberId"),
+                department_id=_opt(input.department_id, "Department", what="部门", field="departmentId"),
+                enterprise_id=_opt(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
+                area_id=_opt(input.area_id, "Area", what="区域", field="areaId"),
+                granted_area_ids=tuple(
+                    pk_of(g, "Area", what="授权区域", field="grantedAreaIds") for g in (input.granted_area_ids or [])
+                ),
             )
-            async with info.context.write.begin() as session:
-                account = await accounts.create_account(
-                    session,
-                    actor=scope,
-                    username=input.username,
-                    display_name=input.display_name,
-                    password=input.password,
-                    role=input.role,
-                    member_id=_pk(input.member_id, "Member", "memberId"),
-                    department_id=_pk(input.department_id, "Department", "departmentId"),
-                    enterprise_id=_pk(input.enterprise_id, "Enterprise", "enterpriseId"),
-                    area_id=_pk(input.area_id, "Area", "areaId"),
-                    granted_area_ids=granted,
-                )
-        except DomainError as exc:
-            return AccountPayload(account=None, user_errors=user_errors(exc))
-        return AccountPayload(account=Account.from_model(account), user_errors=[])
+
+        return _account_payload(*await run_use_case(info, act))
 
     @strawberry.mutation(description="重置账号密码并解锁（系统管理员）；该账号的令牌随之失效")
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> AccountPayload:
-        scope = scope_of(info)
-        try:
-            async with info.context.write.begin() as session:
-                account = await accounts.reset_password(
-                    session, actor=scope, account_id=_required_pk(input.account_id, "Account", "accountId"),
-                    new_password=input.new_password,
-                )
-        except DomainError as exc:
-            return AccountPayload(account=None, user_errors=user_errors(exc))
-        return AccountPayload(account=Account.from_model(account), user_errors=[])
+        return _account_payload(*await run_use_case(
+            info,
+            lambda session, scope: accounts.reset_password(
+                session, actor=scope, account_id=_account(input.account_id), new_password=input.new_password
+            ),
+        ))
 
     @strawberry.mutation(description="使账号的全部登录令牌立即失效（退出所有设备）")
     async def revoke_sessions(self, info: Info, input: RevokeSessionsInput) -> AccountPayload:
-        scope = scope_of(info)
-        try:
-            async with info.context.write.begin() as session:
-                account = await accounts.revoke_sessions(
-                    session, actor=scope, account_id=_pk(input.account_id, "Account", "accountId")
-                )
-        except DomainError as exc:
-            return AccountPayload(account=None, user_errors=user_errors(exc))
-        return AccountPayload(account=Account.from_model(account), user_errors=[])
+        return _account_payload(*await run_use_case(
+            info,
+            lambda session, scope: accounts.revoke_sessions(
+                session, actor=scope, account_id=_opt(input.account_id, "Account", what="账号", field="accountId")
+            ),
+        ))
 
     @strawberry.mutation(description="启用或停用账号（系统管理员）")
     async def set_account_active(self, info: Info, input: SetAccountActiveInput) -> AccountPayload:
-        scope = scope_of(info)
-        try:
-            async with info.context.write.begin() as session:
-                account = await accounts.set_active(
-                    session, actor=scope, account_id=_required_pk(input.account_id, "Account", "accountId"),
-                    active=input.active,
-                )
-        except DomainError as exc:
-            return AccountPayload(account=None, user_errors=user_errors(exc))
-        return AccountPayload(account=Account.from_model(account), user_errors=[])
+        return _account_payload(*await run_use_case(
+            info,
+            lambda session, scope: accounts.set_active(
+                session, actor=scope, account_id=_account(input.account_id), active=input.active
+            ),
+        ))
 
     @strawberry.mutation(description="为外部平台账号签发接口令牌（系统管理员）；令牌原文只返回这一次")
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
-        scope = scope_of(info)
-        try:
-            expires_at = aware_utc(input.expires_at, "expiresAt")
-            async with info.context.write.begin() as session:
-                api_token, raw = await accounts.create_api_token(
-                    session, actor=scope, account_id=_required_pk(input.account_id, "Account", "accountId"),
-                    name=input.name, expires_at=expires_at,
-                )
-        except DomainError as exc:
-            return CreateApiTokenPayload(token=None, api_token=None, user_errors=user_errors(exc))
+        async def act(session: AsyncSession, scope: Scope) -> tuple[ApiTokenModel, str]:
+            return await accounts.create_api_token(
+                session, actor=scope, account_id=_account(input.account_id),
+                name=input.name, expires_at=aware_utc(input.expires_at, "expiresAt"),
+            )
+
+        made, errors = await run_use_case(info, act)
+        if made is None:
+            return CreateApiTokenPayload(token=None, api_token=None, user_errors=errors)
+        api_token, raw = made
         return CreateApiTokenPayload(token=raw, api_token=ApiToken.from_model(api_token), user_errors=[])
 
     @strawberry.mutation(description="吊销接口令牌（系统管理员）；立即生效")
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
-        scope = scope_of(info)
-        try:
-            async with info.context.write.begin() as session:
-                api_token = await accounts.revoke_api_token(
-                    session, actor=scope, token_id=_required_pk(input.id, "ApiToken", "id")
-                )
-        except DomainError as exc:
-            return RevokeApiTokenPayload(api_token=None, user_errors=user_errors(exc))
-        return RevokeApiTokenPayload(api_token=ApiToken.from_model(api_token), user_errors=[])
+        api_token, errors = await run_use_case(
+            info,
+            lambda session, scope: accounts.revoke_api_token(
+                session, actor=scope, token_id=pk_of(input.id, "ApiToken", what="接口令牌", field="id")
+            ),
+        )
+        return RevokeApiTokenPayload(
+            api_token=ApiToken.from_model(api_token) if api_token is not None else None, user_errors=errors
+        )
 
+
+def _account_payload(account: AccountModel | None, errors: list[UserError]) -> AccountPayload:
+    return AccountPayload(account=Account.from_model(account) if account is not None else None, user_errors=errors)

@@ -1,52 +1,36 @@
 """Organisation mutations: one input, one transaction, a payload with ``userErrors``.
 
-Each resolver decodes the input, then runs one domain use case inside
-``info.context.write.begin()``; a ``DomainError`` becomes ``userErrors`` (and the
-transaction rolls back), anything else is unexpected.
+Each resolver decodes the input, then runs one domain use case through
+``api.use_case.run_use_case`` (one transaction; a ``DomainError`` becomes ``userErrors``).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
 from api.context import Info
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.org import inputs as i
 from api.org.types import Area, Department, Enterprise, Member, Project
-from api.permissions import scope_of
-from api.relay import expect_id
-from domain.errors import DomainError
+from api.use_case import pk_of, run_use_case
 from domain.org import members as member_service
 from domain.org import service
 from domain.org.validation import KEEP
 from domain.scope import Scope
 
-log = logging.getLogger("gridgov.org")
-T = TypeVar("T")
-
 
 # --- decoding ------------------------------------------------------------------------
-
-
-def _pk(gid: str, type_name: str, *, what: str, field: str) -> int:
-    pk = expect_id(gid, type_name)
-    if pk is None:  # not one of our ids, or an id of another type: as unknown as any
-        raise DomainError("NOT_FOUND", f"{what}不存在", field)
-    return pk
 
 
 def _opt_pk(gid: Any, type_name: str, *, what: str, field: str) -> Any:
     """``UNSET`` → ``KEEP``, ``None`` → ``None``, an id → its primary key."""
     if gid is UNSET:
         return KEEP
-    return None if gid is None else _pk(gid, type_name, what=what, field=field)
+    return None if gid is None else pk_of(gid, type_name, what=what, field=field)
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -72,24 +56,6 @@ def _party(value: Any) -> dict[str, Any]:
         "party_org_kind": value.kind if value else None,
         "party_secretary": value.secretary if value else None,
     }
-
-
-async def _run(
-    info: Info, action: Callable[[AsyncSession, Scope], Awaitable[T]]
-) -> tuple[T | None, list[UserError]]:
-    """One use case in one transaction; expected failures come back as user errors."""
-    scope = scope_of(info)  # not logged in: a top-level UNAUTHENTICATED error
-    try:
-        async with info.context.write.begin() as session:
-            result = await action(session, scope)
-    except DomainError as exc:
-        return None, user_errors(exc)
-    except IntegrityError as exc:
-        # Lost a race on a unique code (checked before, taken concurrently).
-        log.info("integrity conflict in mutation: %s", type(exc.orig).__name__)
-        return None, [UserError(field=None, code="CONFLICT", message="数据已被他人同时修改（例如编码刚被占用），请刷新后重试")]
-    info.context.loaders.clear()  # what this request loaded before may have changed
-    return result, []
 
 
 # --- payloads ------------------------------------------------------------------------
@@ -225,21 +191,21 @@ class OrgMutations:
                 boundary=input.boundary, **_center(input.service_center), **_party(input.party_organization),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return CreateAreaPayload(area=_area(m), user_errors=errors)
 
     @strawberry.mutation(description="修改区域；改上级区域即连同全部下级一起迁移")
     async def update_area(self, info: Info, input: i.UpdateAreaInput) -> UpdateAreaPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.update_area(
-                session, scope=scope, area_id=_pk(input.id, "Area", what="区域", field="id"),
+                session, scope=scope, area_id=pk_of(input.id, "Area", what="区域", field="id"),
                 parent_id=_area_id(input.parent_id, "parentId"),
                 **_given(code=input.code, name=input.name, kind=input.kind, brand=input.brand,
                          park_type=input.park_type, boundary=input.boundary),
                 **_center(input.service_center), **_party(input.party_organization),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return UpdateAreaPayload(area=_area(m), user_errors=errors)
 
     # members
@@ -256,65 +222,65 @@ class OrgMutations:
                 has_terminal=input.has_terminal, on_duty_date=input.on_duty_date,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return AddMemberPayload(member=_member(m), user_errors=errors)
 
     @strawberry.mutation(description="修改成员信息")
     async def update_member(self, info: Info, input: i.UpdateMemberInput) -> UpdateMemberPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.update_member(
-                session, scope=scope, member_id=_pk(input.id, "Member", what="成员", field="id"),
+                session, scope=scope, member_id=pk_of(input.id, "Member", what="成员", field="id"),
                 enterprise_id=_opt_pk(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
                 **_given(code=input.code, name=input.name, party_member=input.party_member, phone=input.phone,
                          has_terminal=input.has_terminal, on_duty_date=input.on_duty_date),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return UpdateMemberPayload(member=_member(m), user_errors=errors)
 
     @strawberry.mutation(description="调整成员的区域或部门（其未办结事件按责任人规则重新指派）")
     async def move_member(self, info: Info, input: i.MoveMemberInput) -> MoveMemberPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.move_member(
-                session, scope=scope, member_id=_pk(input.id, "Member", what="成员", field="id"),
+                session, scope=scope, member_id=pk_of(input.id, "Member", what="成员", field="id"),
                 area_id=_area_id(input.area_id, "areaId"),
                 department_id=_opt_pk(input.department_id, "Department", what="部门", field="departmentId"),
                 enterprise_id=_opt_pk(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
                 roles=input.roles, note=input.note,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return MoveMemberPayload(member=_member(m), user_errors=errors)
 
     @strawberry.mutation(description="停用成员（其未办结事件按责任人规则重新指派）")
     async def deactivate_member(self, info: Info, input: i.DeactivateMemberInput) -> DeactivateMemberPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.deactivate_member(
-                session, scope=scope, member_id=_pk(input.id, "Member", what="成员", field="id"), note=input.note
+                session, scope=scope, member_id=pk_of(input.id, "Member", what="成员", field="id"), note=input.note
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return DeactivateMemberPayload(member=_member(m), user_errors=errors)
 
     @strawberry.mutation(description="设置成员角色（整体替换）")
     async def set_member_roles(self, info: Info, input: i.SetMemberRolesInput) -> SetMemberRolesPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.set_member_roles(
-                session, scope=scope, member_id=_pk(input.id, "Member", what="成员", field="id"), roles=input.roles
+                session, scope=scope, member_id=pk_of(input.id, "Member", what="成员", field="id"), roles=input.roles
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return SetMemberRolesPayload(member=_member(m), user_errors=errors)
 
     @strawberry.mutation(description="设置成员职责标签（整体替换）")
     async def set_member_duties(self, info: Info, input: i.SetMemberDutiesInput) -> SetMemberDutiesPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.set_member_duties(
-                session, scope=scope, member_id=_pk(input.id, "Member", what="成员", field="id"),
+                session, scope=scope, member_id=pk_of(input.id, "Member", what="成员", field="id"),
                 duties=input.duties,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return SetMemberDutiesPayload(member=_member(m), user_errors=errors)
 
     # departments
@@ -328,20 +294,20 @@ class OrgMutations:
                 has_platform_account=input.has_platform_account,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return CreateDepartmentPayload(department=_department(m), user_errors=errors)
 
     @strawberry.mutation(description="修改部门")
     async def update_department(self, info: Info, input: i.UpdateDepartmentInput) -> UpdateDepartmentPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.update_department(
-                session, scope=scope, department_id=_pk(input.id, "Department", what="部门", field="id"),
+                session, scope=scope, department_id=pk_of(input.id, "Department", what="部门", field="id"),
                 park_id=_opt_pk(input.park_id, "Area", what="园区", field="parkId"),
                 **_given(code=input.code, name=input.name, level=input.level,
                          has_platform_account=input.has_platform_account),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return UpdateDepartmentPayload(department=_department(m), user_errors=errors)
 
     @strawberry.mutation(description="设置部门的应哨责任人")
@@ -351,11 +317,11 @@ class OrgMutations:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await member_service.set_department_responder(
                 session, scope=scope,
-                department_id=_pk(input.department_id, "Department", what="部门", field="departmentId"),
+                department_id=pk_of(input.department_id, "Department", what="部门", field="departmentId"),
                 member_id=_opt_pk(input.member_id, "Member", what="成员", field="memberId"),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return SetDepartmentResponderPayload(department=_department(m), user_errors=errors)
 
     # enterprises and projects
@@ -365,20 +331,20 @@ class OrgMutations:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.create_enterprise(
                 session, scope=scope, name=input.name, credit_code=input.credit_code,
-                grid_id=_pk(input.grid_id, "Area", what="网格", field="gridId"),
+                grid_id=pk_of(input.grid_id, "Area", what="网格", field="gridId"),
                 industry=input.industry, employees=input.employees, has_party_org=input.has_party_org,
                 party_secretary_name=input.party_secretary_name, contact_name=input.contact_name,
                 contact_phone=input.contact_phone, address=input.address,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return CreateEnterprisePayload(enterprise=_enterprise(m), user_errors=errors)
 
     @strawberry.mutation(description="修改企业")
     async def update_enterprise(self, info: Info, input: i.UpdateEnterpriseInput) -> UpdateEnterprisePayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.update_enterprise(
-                session, scope=scope, enterprise_id=_pk(input.id, "Enterprise", what="企业", field="id"),
+                session, scope=scope, enterprise_id=pk_of(input.id, "Enterprise", what="企业", field="id"),
                 grid_id=_opt_pk(input.grid_id, "Area", what="网格", field="gridId"),
                 **_given(name=input.name, credit_code=input.credit_code, industry=input.industry,
                          employees=input.employees, has_party_org=input.has_party_org,
@@ -386,7 +352,7 @@ class OrgMutations:
                          contact_phone=input.contact_phone, address=input.address),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return UpdateEnterprisePayload(enterprise=_enterprise(m), user_errors=errors)
 
     @strawberry.mutation(description="登记项目")
@@ -394,24 +360,24 @@ class OrgMutations:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.create_project(
                 session, scope=scope, name=input.name,
-                enterprise_id=_pk(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
+                enterprise_id=pk_of(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
                 grid_id=_opt_pk(input.grid_id, "Area", what="网格", field="gridId"),
                 status=input.status, investment=input.investment, started_on=input.started_on,
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return CreateProjectPayload(project=_project(m), user_errors=errors)
 
     @strawberry.mutation(description="修改项目")
     async def update_project(self, info: Info, input: i.UpdateProjectInput) -> UpdateProjectPayload:
         async def act(session: AsyncSession, scope: Scope) -> Any:
             return await service.update_project(
-                session, scope=scope, project_id=_pk(input.id, "Project", what="项目", field="id"),
+                session, scope=scope, project_id=pk_of(input.id, "Project", what="项目", field="id"),
                 enterprise_id=_opt_pk(input.enterprise_id, "Enterprise", what="企业", field="enterpriseId"),
                 grid_id=_opt_pk(input.grid_id, "Area", what="网格", field="gridId"),
                 **_given(name=input.name, status=input.status, investment=input.investment,
                          started_on=input.started_on),
             )
 
-        m, errors = await _run(info, act)
+        m, errors = await run_use_case(info, act)
         return UpdateProjectPayload(project=_project(m), user_errors=errors)
