@@ -147,6 +147,18 @@ async def app(settings: Settings, engine: AsyncEngine) -> Any:
 
 
 @pytest.fixture
+def auth_read_every_request(app: Any) -> Iterator[None]:
+    """Authentication reads the account on every request (no answer kept from the last
+    second): for tests that count statements "beyond authentication"."""
+    cache = app.state.graphql.auth_cache
+    kept, cache.ttl = cache.ttl, 0
+    try:
+        yield
+    finally:
+        cache.ttl = kept
+
+
+@pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:

@@ -166,7 +166,7 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
 
 
 async def test_a_page_costs_a_fixed_number_of_statements(
-    gql: GraphQLClient, world: IncidentWorld, engine: AsyncEngine
+    gql: GraphQLClient, world: IncidentWorld, engine: AsyncEngine, auth_read_every_request: None
 ) -> None:
     grids = [world.areas["small1"], world.areas["small2"], world.areas["direct"]]
     for i in range(50):

@@ -86,7 +86,7 @@ async def big(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
 
 
 async def test_a_page_of_members_with_area_enterprise_and_roles(
-    gql: GraphQLClient, engine: AsyncEngine, big: dict[str, Any]
+    gql: GraphQLClient, engine: AsyncEngine, big: dict[str, Any], auth_read_every_request: None
 ) -> None:
     auth, _ = await _cost(gql, engine, BASELINE, {})
     f = {"search": big["tag"]}
@@ -99,7 +99,7 @@ async def test_a_page_of_members_with_area_enterprise_and_roles(
 
 
 async def test_a_page_of_areas_with_parent_children_count_and_grid_leader(
-    gql: GraphQLClient, engine: AsyncEngine, big: dict[str, Any]
+    gql: GraphQLClient, engine: AsyncEngine, big: dict[str, Any], auth_read_every_request: None
 ) -> None:
     auth, _ = await _cost(gql, engine, BASELINE, {})
     f = {"underId": area_id(big["large"])}
