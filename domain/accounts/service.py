@@ -140,9 +140,10 @@ async def authenticate(session: AsyncSession, raw: str, *, settings: Settings) -
         return Authenticated(scope, account, api_token.expires_at, api_token.id, touch)
 
     claims = tokens.decode_access_token(raw, secret=settings.secret_key)
-    # The account and its scope's links in one round trip, read on every request: no
-    # cache, so a revocation (generation bump), a deactivation or a moved member takes
-    # effect on the very next request.
+    # The account and its scope's links in one round trip. A worker keeps the answer
+    # for at most ``GRIDGOV_AUTH_CACHE_SECONDS`` (``auth_cache``, emptied by any scope
+    # write it sends), so a revocation, a deactivation or a moved member takes effect
+    # on that worker's next request and on every other worker's within the second.
     rows = await _ACCOUNT_WITH_LINKS.rows(session, {"account_id": claims.account_id})
     n = len(_ACCOUNT_KEYS)
     account = detached(Account, _ACCOUNT_KEYS, rows[0][:n]) if rows else None
@@ -315,6 +316,8 @@ async def create_account(
         problems.append(DomainError("INVALID", "用户名长度须为 3–64 个字符", "username"))
     if not display_name.strip():
         problems.append(DomainError("INVALID", "请填写姓名或名称", "displayName"))
+    elif len(display_name.strip()) > 100:  # the column holds 100 characters
+        problems.append(DomainError("INVALID", "姓名或名称不能超过 100 个字", "displayName"))
     problems += [DomainError("INVALID", p, "password") for p in passwords.policy_problems(password, username=name)]
     problems += await _link_problems(
         session, role=role, member_id=member_id, department_id=department_id,

@@ -245,6 +245,13 @@ async def test_create_account_checks_policy_links_and_duplicates(
     assert not_a_park["createAccount"]["userErrors"][0]["code"] == "INVALID"
     weak = (await gql(CREATE_ACCOUNT, {"input": {**base, "password": "password", "areaId": to_global_id("Area", park.id)}}))
     assert {e["field"] for e in weak["createAccount"]["userErrors"]} == {"password"}
+    # A name longer than the column holds is the user's error, not the database's.
+    long_name = (await gql(CREATE_ACCOUNT, {"input": {**base, "displayName": "长" * 101,
+                                                      "areaId": to_global_id("Area", park.id)}}))["createAccount"]
+    assert [(e["field"], e["code"]) for e in long_name["userErrors"]] == [("displayName", "INVALID")]
+    # An id of the wrong type is unknown, as in every other mutation.
+    wrong_id = (await gql(CREATE_ACCOUNT, {"input": {**base, "areaId": to_global_id("Member", park.id)}}))
+    assert [(e["field"], e["code"]) for e in wrong_id["createAccount"]["userErrors"]] == [("areaId", "NOT_FOUND")]
     ok = (await gql(CREATE_ACCOUNT, {"input": {**base, "areaId": to_global_id("Area", park.id)}}))["createAccount"]
     assert ok["userErrors"] == [] and ok["account"]["area"]["code"] == park.code and ok["account"]["role"] == "PARK_ADMIN"
     dup = (await gql(CREATE_ACCOUNT, {"input": {**base, "areaId": to_global_id("Area", park.id)}}))["createAccount"]
