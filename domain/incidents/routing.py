@@ -240,6 +240,8 @@ async def escalate(
             "status": status,
             "awaiting_manual": not dispatched,
             "dispatched_at": now if dispatched else incident.dispatched_at,
+            # Raised to a new officer (or to the queue): nobody has accepted it at this level.
+            "accepted_at": None,
             "escalations": incident.escalations + 1,
             **clock_fields(now, hours),
             **overdue,

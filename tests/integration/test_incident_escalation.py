@@ -46,6 +46,19 @@ def last_decision(incident: dict[str, Any], kind: str) -> dict[str, Any]:
     return [d for d in incident["decisions"] if d["kind"] == kind][-1]
 
 
+async def test_an_accepted_incident_raised_to_a_new_officer_is_no_longer_accepted(
+    gql: GraphQLClient, world: IncidentWorld
+) -> None:
+    incident = ok(await report(gql, world))
+    ok(await step(gql, ACCEPT, id=incident["id"]))
+    accepted = await gql("query($id: ID!) { incident(id: $id) { status acceptedAt } }", {"id": incident["id"]})
+    assert accepted["incident"]["status"] == "ACCEPTED" and accepted["incident"]["acceptedAt"]
+    raised = ok(await step(gql, ESCALATE, id=incident["id"], reason="网格调解不成"))
+    assert raised["status"] == "DISPATCHED" and raised["officer"]["code"] == world.members["park_responder"].code
+    after = await gql("query($id: ID!) { incident(id: $id) { status acceptedAt } }", {"id": incident["id"]})
+    assert after["incident"] == {"status": "DISPATCHED", "acceptedAt": None}
+
+
 async def test_manual_whistle_raises_grid_to_park_to_district_then_holds(
     gql: GraphQLClient, world: IncidentWorld
 ) -> None:
