@@ -202,13 +202,6 @@ class Scope:
         if not self.sees_all and (area_path is None or not _covers(self.area_paths, area_path)):
             raise DomainError("FORBIDDEN", FORBIDDEN_MESSAGE)
 
-    def may_write(self, area_path: str | None, **kw: object) -> bool:
-        try:
-            self.check_write(area_path, **kw)  # type: ignore[arg-type]
-        except DomainError:
-            return False
-        return True
-
 
 # The system itself (CLI, sweeper, demo loader): sees and may change everything.
 SYSTEM = Scope(account_id=None, role=AccountRole.ADMIN, area_paths=("/",))

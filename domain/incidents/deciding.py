@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import service as audit
 from domain.clock import Clock, SystemClock
-from domain.enums import LABELS, AccountRole, IncidentCategory, PolicyKind
+from domain.enums import AccountRole, IncidentCategory, PolicyKind
 from domain.events.models import OutboxEvent
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.incidents.transitions import Action
@@ -335,7 +335,3 @@ def fingerprint(payload: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a request's payload (for ``clientRequestId``)."""
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def status_label(value: str | None) -> str:
-    return LABELS.get(value or "", value or "")

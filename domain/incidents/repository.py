@@ -309,19 +309,6 @@ async def latest_routing_decision(session: AsyncSession, incident_id: int) -> De
     return None
 
 
-async def first_routing_decision(session: AsyncSession, incident_id: int) -> DecisionRecord | None:
-    return await session.scalar(
-        select(DecisionRecord)
-        .where(
-            DecisionRecord.subject_type == SUBJECT,
-            DecisionRecord.subject_id == incident_id,
-            DecisionRecord.kind == PolicyKind.INCIDENT_ROUTING,
-        )
-        .order_by(DecisionRecord.id)
-        .limit(1)
-    )
-
-
 async def open_incidents_of_member(session: AsyncSession, member_id: int) -> list[Incident]:
     rows = await session.scalars(
         select(Incident)

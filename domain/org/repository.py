@@ -49,11 +49,6 @@ def areas_query(
     return stmt.order_by(Area.path, Area.id)
 
 
-async def areas_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Area]:
-    rows = await session.scalars(select(Area).where(Area.id.in_(ids)))
-    return {a.id: a for a in rows}
-
-
 async def children_counts(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
     rows = await session.execute(
         select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
