@@ -200,6 +200,9 @@ class PasswordCheck:
     username: str
     password_ok: bool
     rehash: str | None = None  # a fresh hash when the stored one uses old parameters
+    # The hash the password was checked against: if it changed before step 2 (a reset or
+    # a password change in between), the check no longer holds.
+    checked_hash: str | None = None
 
 
 async def check_password(session: AsyncSession, *, username: str, password: str) -> PasswordCheck:
@@ -209,7 +212,7 @@ async def check_password(session: AsyncSession, *, username: str, password: str)
     stored = await session.scalar(select(Account.password_hash).where(Account.username == name))
     ok = await passwords.averify_password(stored, password)
     rehash = await passwords.ahash_password(password) if ok and stored and passwords.needs_rehash(stored) else None
-    return PasswordCheck(name, ok, rehash)
+    return PasswordCheck(name, ok, rehash, stored)
 
 
 async def record_login(session: AsyncSession, check: PasswordCheck, *, settings: Settings) -> LoginOutcome:
@@ -233,7 +236,10 @@ async def record_login(session: AsyncSession, check: PasswordCheck, *, settings:
         )
         return LoginOutcome(account=account, error=_locked(account.locked_until, now))
 
-    if not check.password_ok:
+    # Checked against the hash that is still stored (row locked above): a password reset
+    # committed between the two steps must not let the old password in — nor be undone
+    # by writing back the old password's rehash.
+    if not (check.password_ok and account.password_hash == check.checked_hash):
         account.failed_logins = (account.failed_logins or 0) + 1
         locked = account.failed_logins >= settings.login_max_failures
         if locked:

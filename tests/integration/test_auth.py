@@ -380,3 +380,30 @@ async def test_audit_entries_mask_personal_data(sessionmaker: async_sessionmaker
     async with sessionmaker() as session:
         stored = await session.get(AuditEntry, entry.id)
         assert stored is not None and "13812345678" not in json.dumps([stored.before, stored.after])
+
+
+async def test_a_reset_between_checking_and_recording_a_login_keeps_the_old_password_out(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """A login checks the password outside the write transaction (argon2 is slow); a
+    reset committed in between must win: the old password is refused, and its rehash is
+    not written over the new hash."""
+    from domain.accounts import service as accounts
+    from domain.accounts.passwords import hash_password
+
+    name = unique("raced-").lower()
+    async with sessionmaker.begin() as s:
+        await make_account(s, role="VIEWER", username=name, password="Old-password-1")
+    async with sessionmaker() as s:
+        check = await accounts.check_password(s, username=name, password="Old-password-1")
+    assert check.password_ok
+    new_hash = hash_password("New-password-2")
+    async with sessionmaker.begin() as s:  # the reset lands between the two steps
+        account = await s.scalar(select(Account).where(Account.username == name))
+        assert account is not None
+        account.password_hash = new_hash
+    async with sessionmaker.begin() as s:
+        outcome = await accounts.record_login(s, check, settings=settings)
+    assert outcome.token is None and outcome.error is not None and outcome.error.code == "INVALID_CREDENTIALS"
+    async with sessionmaker() as s:
+        assert await s.scalar(select(Account.password_hash).where(Account.username == name)) == new_hash
