@@ -6,8 +6,7 @@ field reachable without a token; it commits failures too (throttling and audit).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,27 +24,13 @@ from api.accounts.inputs import (
 from api.accounts.types import Account, ApiToken, Viewer
 from api.context import Info
 from api.errors import UserError, user_errors
+from api.times import input_utc
 from api.use_case import pk_of, run_use_case
 from domain.accounts import service as accounts
 from domain.accounts.models import Account as AccountModel
 from domain.accounts.models import ApiToken as ApiTokenModel
 from domain.errors import DomainError
 from domain.scope import Scope
-
-# A time given without an offset is wall-clock time in China (the district's own).
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def aware_utc(value: datetime | None, field: str) -> datetime | None:
-    """An input time as aware UTC: without an offset it is Asia/Shanghai time; a time
-    that cannot be represented in UTC (year 1 or 9999 at the edge) is ``INVALID``."""
-    if value is None:
-        return None
-    try:
-        return (value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value).astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise DomainError("INVALID", "时间超出可表示的范围", field) from None
-
 
 @strawberry.type(description="登录结果")
 class LoginPayload:
@@ -174,7 +159,7 @@ class AccountMutations:
         async def act(session: AsyncSession, scope: Scope) -> tuple[ApiTokenModel, str]:
             return await accounts.create_api_token(
                 session, actor=scope, account_id=_account(input.account_id),
-                name=input.name, expires_at=aware_utc(input.expires_at, "expiresAt"),
+                name=input.name, expires_at=input_utc(input.expires_at, "expiresAt"),
             )
 
         made, errors = await run_use_case(info, act)

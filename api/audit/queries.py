@@ -12,6 +12,7 @@ from api.context import Info
 from api.errors import coded_error
 from api.permissions import require_role
 from api.relay import Connection, connection, expect_id, paginate
+from api.times import bound_utc
 from domain.audit.models import AuditEntry as AuditEntryModel
 from domain.enums import AccountRole
 
@@ -59,9 +60,9 @@ class AuditQueries:
             if value is not None and value.tzinfo is None:
                 raise coded_error("INVALID", f"filter.{name} 须带时区", field=f"filter.{name}")
         if f.since is not None:
-            stmt = stmt.where(AuditEntryModel.at >= f.since)
+            stmt = stmt.where(AuditEntryModel.at >= bound_utc(f.since))
         if f.until is not None:
-            stmt = stmt.where(AuditEntryModel.at < f.until)
+            stmt = stmt.where(AuditEntryModel.at < bound_utc(f.until))
         async with info.context.reading() as session:
             rows, w = await paginate(
                 session, stmt.order_by(AuditEntryModel.at.desc(), AuditEntryModel.id.desc()),

@@ -7,8 +7,6 @@ error that would reveal it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import strawberry
 
 from api.context import Info
@@ -17,10 +15,10 @@ from api.incidents.inputs import IncidentFilter
 from api.incidents.types import Incident, IncidentOrder, IncidentStatusCount
 from api.permissions import scope_of
 from api.relay import Connection, connection, expect_id, paginate
+from api.times import bound_utc
 from domain.enums import IncidentStatus as IncidentStatusValue
 from domain.incidents import repository as repo
 from domain.incidents.models import Incident as IncidentModel
-from domain.incidents.report import shanghai_time
 from domain.scope import Scope
 
 NOWHERE = "/none/"  # a path no area has: the empty subtree
@@ -32,18 +30,6 @@ def _pk(gid: strawberry.ID | None, type_name: str) -> int | None:
         return None
     pk = expect_id(gid, type_name)
     return pk if pk is not None else NO_ID
-
-
-def _instant(value: datetime | None) -> datetime | None:
-    """A filter bound in UTC: without an offset it is Shanghai time (``shanghai_time``);
-    one beyond what UTC can hold is clamped (it bounds nothing)."""
-    aware = shanghai_time(value)
-    if aware is None:
-        return None
-    try:
-        return aware.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return datetime.min.replace(tzinfo=UTC) if aware.year < 5000 else datetime.max.replace(tzinfo=UTC)
 
 
 async def _under(info: Info, scope: Scope, area_gid: strawberry.ID | None) -> str | None:
@@ -71,8 +57,8 @@ async def _filter(info: Info, scope: Scope, f: IncidentFilter | None) -> repo.Fi
         enterprise_id=_pk(f.enterprise_id, "Enterprise"),
         overdue=f.overdue,
         awaiting_manual=f.awaiting_manual,
-        reported_from=_instant(between.from_) if between else None,
-        reported_to=_instant(between.to) if between else None,
+        reported_from=bound_utc(between.from_) if between else None,
+        reported_to=bound_utc(between.to) if between else None,
         text=f.text,
     )
 

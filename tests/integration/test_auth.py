@@ -407,3 +407,12 @@ async def test_a_reset_between_checking_and_recording_a_login_keeps_the_old_pass
     assert outcome.token is None and outcome.error is not None and outcome.error.code == "INVALID_CREDENTIALS"
     async with sessionmaker() as s:
         assert await s.scalar(select(Account.password_hash).where(Account.username == name)) == new_hash
+
+
+@pytest.mark.parametrize(("bound", "value"), [("since", "0001-01-01T00:00:00+05:00"), ("until", "9999-12-31T23:59:59-05:00")])
+async def test_an_audit_bound_beyond_what_utc_holds_bounds_nothing(gql: GraphQLClient, bound: str, value: str) -> None:
+    """It was an internal error (OverflowError converting to UTC; ``gql`` fails on any
+    error); now it is clamped and filters nothing out."""
+    everything = (await gql(AUDIT, {"filter": {}}))["auditLog"]["totalCount"]
+    clamped = (await gql(AUDIT, {"filter": {bound: value}}))["auditLog"]["totalCount"]
+    assert clamped == everything
