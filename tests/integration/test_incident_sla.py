@@ -118,7 +118,6 @@ def test_the_command_line_runs_one_pass(
     backend: Backend, world: IncidentWorld, gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    pytest.importorskip("api.cli")
     from api.cli import main
     from domain.settings import get_settings
 
