@@ -240,6 +240,27 @@ async def check_demo_content(url: str) -> None:
     await _read(url, work)
 
 
+async def _has_planner_statistics(url: str) -> None:
+    """The loader analyses what it loaded: without statistics PostgreSQL's generic plans
+    for the report path's history counts picked the wrong index (docs/benchmarks.md)."""
+    from sqlalchemy import text
+
+    from domain.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                columns = await conn.scalar(text(
+                    "SELECT count(*) FROM pg_stats WHERE tablename = 'incidents' AND attname IN ('grid_id', 'category')"))
+                assert columns == 2
+            else:
+                indexes = await conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'incidents'"))
+                assert indexes and indexes > 0
+    finally:
+        await engine.dispose()
+
+
 async def test_demo_district(demo_url: str) -> None:
     url = demo_url
     # Load time is not asserted here (speed is for benchmarks, not timed tests):
@@ -247,6 +268,7 @@ async def test_demo_district(demo_url: str) -> None:
     summary = await load_demo(url)
     assert "3个园区" in summary, summary
     await check_demo_content(url)
+    await _has_planner_statistics(url)
 
     # A second load without reset changes nothing.
     counts = await table_counts(url)

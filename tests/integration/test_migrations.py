@@ -36,6 +36,30 @@ async def test_migrated_database_matches_the_models(backend: Backend) -> None:
     assert await _diff(backend.url) == []
 
 
+async def test_the_report_statement_names_the_sequence_behind_incident_ids(backend: Backend) -> None:
+    """``reportIncident`` draws the new id from a sequence named in its statement
+    (``repository.INCIDENT_ID_SEQUENCE``); the migrations must create exactly that one."""
+    from sqlalchemy import text
+
+    from sqlalchemy.dialects import sqlite
+
+    from domain.incidents.repository import _PLACE_AND_HISTORY_STATEMENTS, INCIDENT_ID_SEQUENCE
+
+    if backend.kind != "postgresql":
+        # SQLite has no sequences: its statement draws max(id) + 1 under the write lock.
+        for has_enterprise in (True, False):
+            statement = _PLACE_AND_HISTORY_STATEMENTS[(has_enterprise, "sqlite")].statement
+            assert "nextval" not in str(statement.compile(dialect=sqlite.dialect()))
+        return
+    engine = make_engine(backend.url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.scalar(text("SELECT pg_get_serial_sequence('incidents', 'id')"))
+    finally:
+        await engine.dispose()
+    assert found == f"public.{INCIDENT_ID_SEQUENCE.name}"
+
+
 def test_downgrade_to_base_then_upgrade_to_head(backend: Backend) -> None:
     import asyncio
 
