@@ -38,25 +38,49 @@ async def reassign_member_incidents(
     note: str | None = None,
 ) -> list[Incident]:
     """Re-assign every open incident of ``member_id`` through the officer policy
-    (excluding that member), or queue it for manual dispatch when nobody is found."""
+    (excluding that member), or queue it for manual dispatch when nobody is found.
+    Returns the incidents this call changed (not those somebody else took meanwhile)."""
     await deps.ready()
     changed: list[Incident] = []
     for incident in await repo.open_incidents_of_member(session, member_id):
-        for attempt in range(3):
-            try:
-                await _reassign_one(session, deps, incident, member_id, actor=actor, note=note)
-                break
-            except DomainError as exc:
-                if exc.code != "CONFLICT" or attempt == 2:
-                    raise
-                await session.refresh(incident)
-                if incident.officer_id != member_id or incident.status not in (S.REPORTED, S.DISPATCHED, S.ACCEPTED):
-                    break
-        changed.append(incident)
+        if await reassign_one(session, deps, incident, member_id, actor=actor, note=note):
+            changed.append(incident)
     return changed
 
 
-async def _reassign_one(
+async def reassign_one(
+    session: AsyncSession,
+    deps: Deps,
+    incident: Incident,
+    member_id: int,
+    *,
+    actor: Actor = SYSTEM_ACTOR,
+    note: str | None = None,
+    attempts: int = 3,
+) -> bool:
+    """Re-assign one incident away from ``member_id``; ``False`` if, by the time it was
+    written, somebody else had already moved it on (another officer, or closed).
+
+    A ``CONFLICT`` (changed since it was read) is retried from a fresh read; an attempt
+    writes nothing before its version check passes, so a retried one leaves no trace."""
+    for attempt in range(attempts):
+        try:
+            await _reassign(session, deps, incident, member_id, actor=actor, note=note)
+            return True
+        except DomainError as exc:
+            if exc.code != "CONFLICT" or attempt == attempts - 1:
+                raise
+            await session.refresh(incident)
+            if incident.officer_id != member_id or incident.status not in OPEN_WITH_OFFICER:
+                return False
+    raise AssertionError("unreachable")
+
+
+# The statuses in which an incident is in an officer's hands.
+OPEN_WITH_OFFICER = (S.REPORTED, S.DISPATCHED, S.ACCEPTED)
+
+
+async def _reassign(
     session: AsyncSession, deps: Deps, incident: Incident, member_id: int, *, actor: Actor, note: str | None
 ) -> None:
     now = deps.clock.now()
@@ -66,13 +90,17 @@ async def _reassign_one(
         session, deps, s.facts(incident, now), place=s.place, department=s.department, level=incident.level,
         now=now, exclude_member_id=member_id,
     )
-    [decision_id] = await store_decisions(session, incident.id, [(od, found.note())])
     from_status = incident.status.value
     if found.found:
-        changes: dict[str, Any] = {"officer_id": found.member_id}
+        # A new officer has not accepted it: an ACCEPTED incident is DISPATCHED again.
+        changes: dict[str, Any] = {"officer_id": found.member_id, "accepted_at": None}
+        if incident.status is S.ACCEPTED:
+            changes["status"] = S.DISPATCHED
     else:
-        changes = {"officer_id": None, "status": S.REPORTED, "awaiting_manual": True}
+        changes = {"officer_id": None, "status": S.REPORTED, "awaiting_manual": True, "accepted_at": None}
+    # The version check first: a CONFLICT leaves nothing of this attempt behind.
     await compare_and_set(session, incident, changes, now=now)
+    [decision_id] = await store_decisions(session, incident.id, [(od, found.note())])
     why = note or "原责任人停用或调离"
     entry = Entry(
         Action.REASSIGNED if found.found else Action.QUEUED, from_status, incident.status.value,

@@ -197,3 +197,86 @@ async def test_a_deactivated_officer_hands_open_incidents_on_through_the_policy(
     assert after["officer"]["code"] == world.members["worker1"].code
     assert after["status"] == "DISPATCHED"
     assert after["timeline"][-1]["action"] == "REASSIGNED" and "停用" in after["timeline"][-1]["note"]
+
+
+async def test_an_accepted_incident_whose_officer_leaves_waits_for_the_next_one_to_accept(
+    gql: GraphQLClient, world: IncidentWorld
+) -> None:
+    incident = ok(await report(gql, world))
+    ok(await step(gql, ACCEPT, id=incident["id"]))
+    body = await gql(DEACTIVATE, {"input": {"id": gid("Member", world.members["leader"]), "note": "调任"}})
+    assert body["deactivateMember"]["userErrors"] == []
+    after = (await gql(
+        "query($id: ID!) { incident(id: $id) { officer { code } status acceptedAt"
+        " timeline { action fromStatus toStatus } } }", {"id": incident["id"]}))["incident"]
+    assert after["officer"]["code"] == world.members["worker1"].code
+    assert after["status"] == "DISPATCHED" and after["acceptedAt"] is None
+    assert after["timeline"][-1] == {"action": "REASSIGNED", "fromStatus": "ACCEPTED", "toStatus": "DISPATCHED"}
+
+
+async def _trail(session: AsyncSession, incident_id: int) -> tuple[int, int]:
+    """(decisions, timeline entries) recorded for the incident so far."""
+    from sqlalchemy import func
+
+    from domain.incidents.models import IncidentTimelineEntry
+    from domain.policies.models import DecisionRecord
+
+    decisions = await session.scalar(
+        select(func.count()).select_from(DecisionRecord)
+        .where(DecisionRecord.subject_type == "incident", DecisionRecord.subject_id == incident_id))
+    entries = await session.scalar(
+        select(func.count()).select_from(IncidentTimelineEntry).where(IncidentTimelineEntry.incident_id == incident_id))
+    return int(decisions or 0), int(entries or 0)
+
+
+async def test_a_reassignment_retried_after_a_conflict_leaves_one_decision_and_one_entry(
+    gql: GraphQLClient, world: IncidentWorld, app: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from domain.incidents.deciding import Deps
+    from domain.incidents.people import reassign_one
+
+    leader = world.members["leader"].id
+    incident_id = await load_id_by_code(sessionmaker, ok(await report(gql, world))["code"])
+    deps = Deps(decider=app.state.graphql.runtime)
+    async with sessionmaker.begin() as session:
+        before = await _trail(session, incident_id)
+        stale = await session.get(Incident, incident_id)
+        assert stale is not None and stale.officer_id == leader
+        # As if read before somebody else's change: the first attempt's version check fails.
+        set_committed_value(stale, "version", stale.version - 1)
+        assert await reassign_one(session, deps, stale, leader) is True
+        assert stale.officer_id == world.members["worker1"].id
+        assert await _trail(session, incident_id) == (before[0] + 1, before[1] + 1)
+
+
+async def test_a_reassignment_gives_way_when_somebody_else_moved_the_incident_first(
+    gql: GraphQLClient, world: IncidentWorld, app: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from sqlalchemy import update
+
+    from domain.incidents.deciding import Deps
+    from domain.incidents.people import reassign_one
+
+    leader, other = world.members["leader"].id, world.members["worker2"].id
+    incident_id = await load_id_by_code(sessionmaker, ok(await report(gql, world))["code"])
+    deps = Deps(decider=app.state.graphql.runtime)
+    async with sessionmaker.begin() as session:
+        stale = await session.get(Incident, incident_id)
+        assert stale is not None and stale.officer_id == leader
+        before = await _trail(session, incident_id)
+        # Somebody else hands it to another member after it was read (the loaded object keeps the old row).
+        await session.execute(
+            update(Incident).where(Incident.id == incident_id)
+            .values(officer_id=other, version=Incident.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        assert await reassign_one(session, deps, stale, leader) is False
+        assert stale.officer_id == other
+        assert await _trail(session, incident_id) == before
+
+
+async def load_id_by_code(sessionmaker: async_sessionmaker[AsyncSession], code: str) -> int:
+    async with sessionmaker() as session:
+        return await load_id(session, code)
