@@ -30,7 +30,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.auth import still_valid
 from api.hardening import text_input
-from api.hardening.limits import estimate_cost
+from api.hardening.limits import cost_of
 
 # Top-level fields anyone may select without logging in.
 PUBLIC_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
@@ -95,10 +95,10 @@ class OperationGate(SchemaExtension):
                 if fields - PUBLIC_FIELDS:
                     reason = getattr(ctx, "auth_error", None) or "未登录或登录已失效，请重新登录"
                     return _error_result(reason, "UNAUTHENTICATED")
-        bad = text_input.forbidden_input(document, ec.variables)
+        bad = text_input.forbidden_input(document, ec.variables, source=ec.query)
         if bad is not None:
             return _error_result(text_input.MESSAGE.format(path=bad), "INVALID", field=bad)
-        cost = estimate_cost(ec.schema._schema, document, ec.operation_name, ec.variables)
+        cost = cost_of(ec.schema._schema, ec.query, document, ec.operation_name, ec.variables)
         if cost > self.max_cost:
             return _error_result(
                 f"查询过于复杂：估算需解析约 {cost} 个字段，上限 {self.max_cost}；"

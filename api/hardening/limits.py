@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
@@ -134,10 +136,51 @@ def estimate_cost(
     variables: dict[str, Any] | None,
 ) -> int:
     """The estimated number of fields the operation resolves (see module docstring)."""
+    return _estimate(schema, document, operation_name, variables)[0]
+
+
+# Costs of operations whose cost does not depend on their variables (no ``first: $n``,
+# no ``ids: $ids``), per schema, by document text and operation name: the same mutation
+# sent again needs no walk. Bounded like the parser cache.
+_CONSTANT_COSTS: WeakKeyDictionary[GraphQLSchema, OrderedDict[tuple[str, str | None], int]] = WeakKeyDictionary()
+_CONSTANT_COSTS_SIZE = 512
+
+
+def cost_of(
+    schema: GraphQLSchema,
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> int:
+    """``estimate_cost``, remembered per document text when no variable entered it.
+    ``query`` must be the text ``document`` was parsed from (``None``: not remembered)."""
+    memo = _CONSTANT_COSTS.get(schema)
+    if memo is None:
+        memo = _CONSTANT_COSTS.setdefault(schema, OrderedDict())
+    key = (query, operation_name) if query is not None else None
+    if key is not None and (known := memo.get(key)) is not None:
+        memo.move_to_end(key)
+        return known
+    cost, used_variables = _estimate(schema, document, operation_name, variables)
+    if key is not None and not used_variables:
+        memo[key] = cost
+        while len(memo) > _CONSTANT_COSTS_SIZE:
+            memo.popitem(last=False)
+    return cost
+
+
+def _estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> tuple[int, bool]:
+    """The cost, and whether a variable's value entered it."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
-    variables = variables or {}
+        return 0, False
+    variables = _Watched(variables or {})
     defaults = {
         v.variable.name.value: v.default_value for v in operation.variable_definitions or () if v.default_value
     }
@@ -197,9 +240,20 @@ def estimate_cost(
 
     root = schema.get_root_type(operation.operation)
     try:
-        return unit_cost(operation.selection_set, root, frozenset())
+        cost = unit_cost(operation.selection_set, root, frozenset())
     except _TooComplex:
-        return 10**9
+        cost = 10**9
+    return cost, variables.read
+
+
+class _Watched(dict[str, Any]):
+    """The variables, noting whether any was looked up (``get``: how the cost reads them)."""
+
+    read = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read = True
+        return super().get(key, default)
 
 
 class _TooComplex(Exception):

@@ -119,11 +119,19 @@ def _document_strings(document: DocumentNode) -> Iterator[tuple[str, str]]:
                 yield from _directives(prefix, sel.directives)
 
 
-def forbidden_input(document: DocumentNode, variables: Mapping[str, Any] | None) -> str | None:
-    """The path of the first string holding a forbidden character, or ``None``."""
+def forbidden_input(
+    document: DocumentNode, variables: Mapping[str, Any] | None, *, source: str | None = None
+) -> str | None:
+    """The path of the first string holding a forbidden character, or ``None``.
+
+    ``source``: the text ``document`` was parsed from. Without a backslash in it no
+    string literal can hold a character the text does not (escapes are the only way
+    to write one), so a clean text spares the walk over the document."""
     for path, text in _variable_strings(variables or {}):
         if has_forbidden(text):
             return path
+    if source is not None and "\\" not in source and not has_forbidden(source):
+        return None
     for path, text in _document_strings(document):
         if has_forbidden(text):
             return path

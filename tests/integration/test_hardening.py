@@ -79,6 +79,11 @@ async def test_cost_limit_with_literals_and_variables(gql: GraphQLClient) -> Non
     q = "query($n: Int) { " + _nested(2, "$n").replace("areas(first: 1)", "areas(first: $n)")[2:]
     assert _codes(await gql.raw(q, {"n": 100})) == ["QUERY_TOO_COMPLEX"]
     assert "errors" not in await gql.raw(q, {"n": 5})
+    # The same text again: a cost that depends on the variables is never reused.
+    assert _codes(await gql.raw(q, {"n": 100})) == ["QUERY_TOO_COMPLEX"]
+    # One that does not is, and still refuses (the second answer comes from memory).
+    literal = _nested(2, 100).replace("areas(first: 1)", "areas(first: 100)")
+    assert _codes(await gql.raw(literal)) == _codes(await gql.raw(literal)) == ["QUERY_TOO_COMPLEX"]
     # Without first/last a connection counts its default page (20): 20 × 20 × 20 × … grows too.
     assert _codes(await gql.raw(_nested(3, 100))) == ["QUERY_TOO_COMPLEX"]
 
@@ -170,6 +175,9 @@ async def test_nul_in_any_string_input_is_invalid_never_a_500(
     _invalid_at(r.json(), "$s")
     nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
     _invalid_at(await gql.raw(nodes, {"ids": ["QXJlYTox", "x\u001f"]}), "$ids[1]")
+    # Written raw (no escape) into a block string of the document; in a comment it is no input.
+    _invalid_at(await gql.raw('{ found: areas(filter: {search: """a\u0007"""}) { totalCount } }'), "found.filter.search")
+    assert "errors" not in await gql.raw('{ areas(filter: {search: "a"}) { totalCount } } # \u0007')
     # Tab, line feed and carriage return are text.
     assert "errors" not in await gql.raw(search, {"s": "多行\t文本\r\n"})
 
