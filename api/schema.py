@@ -8,7 +8,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
-from api import hardening
+from api import hardening, inputs
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.accounts.types import Account, ApiToken
@@ -52,7 +52,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # strawberry moves.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Passing an extension instance", category=DeprecationWarning)
-        return hardening.GridGovSchema(query=Query, mutation=Mutation, extensions=extensions)  # type: ignore[arg-type]
+        built = hardening.GridGovSchema(query=Query, mutation=Mutation, extensions=extensions)  # type: ignore[arg-type]
+    # Input objects built without re-inspecting their types per request (api/inputs.py).
+    inputs.install(built)
+    return built
 
 
 schema = build_schema()
