@@ -40,11 +40,14 @@ from domain.settings import Settings, get_settings
 
 # The young generation's threshold (CPython's default: 700) and the two older ones'
 # (defaults: 10, 10); see ``tune_garbage_collector``. Measured with 16 reports in flight
-# in one process (docs/benchmarks.md): (10_000, 20, 100) spent 0.33 ms per report
-# collecting with middle-generation pauses up to 164 ms; (20_000, 10, 100) 0.23 ms, the
-# longest pause 74 ms; a larger young generation (50_000+) pauses 60–150 ms at every
-# young collection.
-GC_THRESHOLDS = (20_000, 10, 100)
+# in one process (docs/benchmarks.md, gc.callbacks): a middle-generation collection
+# stops all of a worker's requests, and its pause grows with what the young ones
+# promoted — (20_000, 10, 100) paused up to 132–162 ms every ~600 reports, which is
+# the 99th percentile's business; (10_000, 5, 100) collects as much in all (1,070–1,160
+# against 1,165–1,244 ms per 2,500 reports) in pauses of at most 66 ms. Smaller young
+# generations (2,000–5,000) pause less again but collect 40–80 % more in all; larger
+# ones (50,000+) pause 60–150 ms at every young collection.
+GC_THRESHOLDS = (10_000, 5, 100)
 
 
 class _ClockOf:
