@@ -4,7 +4,8 @@ Shared by the organisation and account mutations: the resolver decodes its input
 then hands ``run_use_case`` a function of (session, scope). A ``DomainError`` becomes
 ``userErrors`` (and the transaction rolls back); a unique constraint lost to a
 concurrent writer (checked before, taken meanwhile) becomes ``CONFLICT`` instead of
-an internal error; anything else is unexpected.
+an internal error; a transaction PostgreSQL aborted as a deadlock victim is run again
+(``domain.db.in_transaction``); anything else is unexpected.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from api.context import Info
 from api.errors import UserError, user_errors
 from api.permissions import scope_of
 from api.relay import expect_id
+from domain.db import in_transaction
 from domain.errors import DomainError
 from domain.scope import Scope
 
@@ -44,8 +46,7 @@ async def run_use_case(
     """One use case in one transaction; expected failures come back as user errors."""
     scope = scope_of(info)  # not logged in: a top-level UNAUTHENTICATED error
     try:
-        async with info.context.write.begin() as session:
-            result = await action(session, scope)
+        result = await in_transaction(info.context.write, lambda session: action(session, scope))
     except DomainError as exc:
         return None, user_errors(exc)
     except IntegrityError as exc:

@@ -6,13 +6,15 @@ sessionmaker.begin()``); services only ``flush()``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -130,3 +132,36 @@ async def transaction(sm: async_sessionmaker[AsyncSession]) -> AsyncIterator[Asy
     """One use case, one transaction: commits on success, rolls back on any error."""
     async with sm.begin() as session:
         yield session
+
+
+T = TypeVar("T")
+log = logging.getLogger("gridgov.db")
+
+# PostgreSQL aborts a transaction it chose as a deadlock's victim (40P01) or that could
+# not be serialized (40001); the same work in a new transaction normally goes through.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
+async def in_transaction(
+    sm: async_sessionmaker[AsyncSession], action: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 3
+) -> T:
+    """``action`` in one transaction, run again in a fresh one when PostgreSQL aborted it
+    as a deadlock victim (or a serialization failure): nothing of the aborted attempt
+    remains, so the caller sees one transaction either way. Why: row locks taken by
+    triggers (``members.open_incidents``, migration 0002) let two admins deactivating
+    each other's stand-ins at the same moment deadlock; one of them got an internal
+    error. Anything else is raised at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sm.begin() as session:
+                return await action(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            log.info("transaction aborted (%s), attempt %d of %d: running it again",
+                     getattr(exc.orig, "sqlstate", None), attempt, attempts)
+    raise AssertionError("unreachable")
