@@ -186,9 +186,9 @@ def _new_id(dialect: str) -> Any:
 # the centre's columns, and (with a dialect) the new incident's id — per (whether there
 # is an enterprise, dialect or None). Without an enterprise the statement does not
 # count its incidents at all: on PostgreSQL a prepared statement soon runs a generic
-# plan, which cannot see that ``enterprise_id = NULL`` matches nothing, and with stale
-# statistics it counted "no enterprise" by walking every incident of the last 30 days
-# (measured: ~6,000 buffer reads and 7 ms per report; docs/benchmarks.md).
+# plan, which cannot see that ``enterprise_id = NULL`` matches nothing — without planner
+# statistics it walked every incident of the last 30 days to count none (with the
+# grid's count, ~6,000 buffer reads and 7 ms per report; docs/benchmarks.md).
 _NO_ENTERPRISE = _place_and_history(literal(0, type_=Integer))
 _PLACE_AND_HISTORY_STATEMENTS: dict[tuple[bool, str | None], Direct] = {
     (has_enterprise, dialect): Direct(

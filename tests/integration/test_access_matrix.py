@@ -330,9 +330,38 @@ async def _observe(c: GraphQLClient, w: World, role: str) -> dict[str, Any]:
     return seen
 
 
+# Roles whose scope is the whole district D: they also see the members of district
+# departments (which belong to no area, SPEC §5) — in this shared test database, those
+# of every other test's district too. Their unfiltered member count is taken relative
+# to this world (the other districts' department members are subtracted).
+WHOLE_DISTRICT = {"VIEWER", "POLICY_EDITOR"}
+
+
+async def _other_districts_department_members(
+    sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> int:
+    from sqlalchemy import func, select
+
+    from api.relay import from_global_id
+
+    decoded = from_global_id(world.objects["labor"])
+    assert decoded is not None
+    own = decoded[1]
+    async with sessionmaker() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(Member).join(Department, Department.id == Member.department_id)
+            .where(Department.park_id.is_(None), Department.id != own)
+        )
+    return int(found or 0)
+
+
 @pytest.mark.parametrize("role", sorted(EXPECTED))
-async def test_role_reaches_exactly_its_part(role: str, world: World, client: httpx.AsyncClient) -> None:
+async def test_role_reaches_exactly_its_part(
+    role: str, world: World, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     seen = await _observe(GraphQLClient(client, world.tokens[role]), world, role)
+    if role in WHOLE_DISTRICT:
+        seen["members_all"] -= await _other_districts_department_members(sessionmaker, world)
     expected = {k: (frozenset(v) if isinstance(v, (set, frozenset)) else v) for k, v in EXPECTED[role].items()}
     seen = {k: (frozenset(v) if isinstance(v, (set, frozenset)) else v) for k, v in seen.items()}
     diff = {k: {"expected": expected[k], "seen": seen.get(k)} for k in expected if expected[k] != seen.get(k)}
