@@ -92,12 +92,13 @@ def _plan(definition: StrawberryObjectDefinition, context: InputContext) -> _Pla
 
 
 def _hook(definition: StrawberryObjectDefinition) -> Callable[[type, Mapping[str, Any], InputContext], Any]:
-    plan: _Plan | None = None
+    # Per scalar registry (one per schema; a process holds more than one schema).
+    plans: dict[int, _Plan] = {}
 
     def build(type_: type, value: Mapping[str, Any], context: InputContext) -> Any:
-        nonlocal plan
+        plan = plans.get(id(context.scalar_registry))
         if plan is None or plan.registry is not context.scalar_registry:
-            plan = _plan(definition, context)
+            plan = plans[id(context.scalar_registry)] = _plan(definition, context)
         kwargs: dict[str, Any] = dict(plan.implicit)
         for f in plan.fields:
             if f.graphql_name in value:
@@ -108,9 +109,22 @@ def _hook(definition: StrawberryObjectDefinition) -> Callable[[type, Mapping[str
     return build
 
 
+def _has_maybe(definition: StrawberryObjectDefinition) -> bool:
+    for field in definition.fields:
+        t = field.resolve_type(type_definition=definition)
+        if isinstance(t, StrawberryMaybe) or (isinstance(t, StrawberryOptional) and isinstance(t.of_type, StrawberryMaybe)):
+            return True
+    return False
+
+
 def install(schema: strawberry.Schema) -> int:
     """Give every input type of ``schema`` that builds its values the default way the
-    hook above; the number of types given it."""
+    hook above; the number of types given it. The hook sits on the class's definition,
+    so every schema built from these classes uses it.
+
+    Not on types with a ``Maybe`` field: strawberry's validation of explicit nulls for
+    those (``MaybeNullValidationRule``) leaves types with a ``from_input`` hook to the
+    hook."""
     count = 0
     for concrete in schema.schema_converter.type_map.values():
         definition = concrete.definition
@@ -119,6 +133,7 @@ def install(schema: strawberry.Schema) -> int:
             and definition.is_input
             and definition.from_input is None
             and has_object_definition(definition.origin)
+            and not _has_maybe(definition)
         ):
             definition.from_input = _hook(definition)
             count += 1

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -92,3 +93,31 @@ def test_the_hook_builds_what_strawberry_builds(name: str) -> None:
             given = coerced.get(config.name_converter.from_field(field))
             if isinstance(given, list):
                 assert getattr(built, field.python_name) is not given, (name, field.python_name)
+
+
+@strawberry.input
+class WithMaybe:
+    name: strawberry.Maybe[str]
+    count: int = 0
+
+
+@strawberry.input
+class Plain:
+    name: str
+
+
+@strawberry.type
+class MaybeQuery:
+    @strawberry.field
+    def f(self, a: WithMaybe, b: Plain) -> int:
+        return 1
+
+
+def test_types_with_a_maybe_field_keep_strawberrys_own_conversion() -> None:
+    """strawberry validates explicit nulls of ``Maybe`` fields only for types without a
+    ``from_input`` hook: those types are left to it."""
+    from api import inputs
+
+    assert inputs.install(strawberry.Schema(query=MaybeQuery)) == 1
+    assert WithMaybe.__strawberry_definition__.from_input is None  # type: ignore[attr-defined]
+    assert Plain.__strawberry_definition__.from_input is not None  # type: ignore[attr-defined]
