@@ -63,16 +63,18 @@ async def reassign_one(
 
     A ``CONFLICT`` (changed since it was read) is retried from a fresh read; an attempt
     writes nothing before its version check passes, so a retried one leaves no trace."""
-    for attempt in range(attempts):
+    for attempt in range(1, attempts + 1):
         try:
             await _reassign(session, deps, incident, member_id, actor=actor, note=note)
             return True
         except DomainError as exc:
-            if exc.code != "CONFLICT" or attempt == attempts - 1:
+            if exc.code != "CONFLICT":
                 raise
             await session.refresh(incident)
             if incident.officer_id != member_id or incident.status not in OPEN_WITH_OFFICER:
                 return False
+            if attempt == attempts:
+                raise
     raise AssertionError("unreachable")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.errors import DomainError
 from domain.events.models import OutboxEvent
 from domain.incidents.models import Incident
 from tests.conftest import GraphQLClient
@@ -204,13 +206,16 @@ async def test_an_accepted_incident_whose_officer_leaves_waits_for_the_next_one_
 ) -> None:
     incident = ok(await report(gql, world))
     ok(await step(gql, ACCEPT, id=incident["id"]))
+    query = ("query($id: ID!) { incident(id: $id) { officer { code } status acceptedAt dispatchedAt dueAt"
+             " timeline { action fromStatus toStatus } } }")
+    before = (await gql(query, {"id": incident["id"]}))["incident"]
     body = await gql(DEACTIVATE, {"input": {"id": gid("Member", world.members["leader"]), "note": "调任"}})
     assert body["deactivateMember"]["userErrors"] == []
-    after = (await gql(
-        "query($id: ID!) { incident(id: $id) { officer { code } status acceptedAt"
-        " timeline { action fromStatus toStatus } } }", {"id": incident["id"]}))["incident"]
+    after = (await gql(query, {"id": incident["id"]}))["incident"]
     assert after["officer"]["code"] == world.members["worker1"].code
     assert after["status"] == "DISPATCHED" and after["acceptedAt"] is None
+    # The incident's own clock is kept: when it was dispatched and when it is due.
+    assert (after["dispatchedAt"], after["dueAt"]) == (before["dispatchedAt"], before["dueAt"])
     assert after["timeline"][-1] == {"action": "REASSIGNED", "fromStatus": "ACCEPTED", "toStatus": "DISPATCHED"}
 
 
@@ -244,7 +249,13 @@ async def test_a_reassignment_retried_after_a_conflict_leaves_one_decision_and_o
         before = await _trail(session, incident_id)
         stale = await session.get(Incident, incident_id)
         assert stale is not None and stale.officer_id == leader
-        # As if read before somebody else's change: the first attempt's version check fails.
+        # As if read before somebody else's change: the version check fails, and the
+        # failed attempt leaves nothing behind.
+        set_committed_value(stale, "version", stale.version - 1)
+        with pytest.raises(DomainError) as failed:
+            await reassign_one(session, deps, stale, leader, attempts=1)
+        assert failed.value.code == "CONFLICT"
+        assert await _trail(session, incident_id) == before
         set_committed_value(stale, "version", stale.version - 1)
         assert await reassign_one(session, deps, stale, leader) is True
         assert stale.officer_id == world.members["worker1"].id
