@@ -63,12 +63,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 16) -> AsyncEngine:
     """PostgreSQL: ``pool_size`` connections kept open, half as many again opened for a
     burst and closed after it. Keep ``pool_size`` at or above the requests a worker has
     in flight: a connection opened and closed per burst costs a server process, the
-    driver's type introspection and the first plans of every statement again (measured:
-    ~0.2 ms of machine CPU per report with 10 kept for 16 in flight; docs/benchmarks.md)."""
+    driver's type introspection and the first plans of every statement again
+    (benchmark, 16 in flight per worker: 10 kept opened 23–68 connections per 6,000
+    reports, 16 or 20 kept 0–7; docs/benchmarks.md). 16 + 8 per worker keeps four
+    workers within PostgreSQL's default ``max_connections`` (100, 3 reserved)."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     data_key: str = "dev-data-key-change-me-0123456789abcdef"
     graphiql: bool | None = None
     introspection: bool | None = None
-    db_pool_size: int = 20
+    db_pool_size: int = 16
     db_echo: bool = False
     log_level: str = "INFO"
     # Staffing model "1+1+N" (SPEC §1) is configuration, not code: role → (min, max); max -1 = unbounded.
