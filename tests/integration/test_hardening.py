@@ -93,6 +93,8 @@ async def test_nodes_count_their_ids(gql: GraphQLClient) -> None:
     q = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Area { children(first: 100) { nodes { children(first: 100) { nodes { code } } } } } } }"
     assert _codes(await gql.raw(q, {"ids": ids})) == ["QUERY_TOO_COMPLEX"]
     assert "errors" not in await gql.raw(q, {"ids": ids[:1]})
+    # The same text again: a cost read from the variables is never remembered.
+    assert _codes(await gql.raw(q, {"ids": ids})) == ["QUERY_TOO_COMPLEX"]
 
 
 async def test_fragment_bomb_is_cheap_to_reject(gql: GraphQLClient) -> None:

@@ -51,6 +51,8 @@ async def test_the_report_statement_names_the_sequence_behind_incident_ids(backe
             statement = _PLACE_AND_HISTORY_STATEMENTS[(has_enterprise, "sqlite")].statement
             assert "nextval" not in str(statement.compile(dialect=sqlite.dialect()))
         return
+    from sqlalchemy.dialects import postgresql
+
     engine = make_engine(backend.url)
     try:
         async with engine.connect() as conn:
@@ -58,6 +60,9 @@ async def test_the_report_statement_names_the_sequence_behind_incident_ids(backe
     finally:
         await engine.dispose()
     assert found == f"public.{INCIDENT_ID_SEQUENCE.name}"
+    for has_enterprise in (True, False):
+        statement = _PLACE_AND_HISTORY_STATEMENTS[(has_enterprise, "postgresql")].statement
+        assert f"nextval('{INCIDENT_ID_SEQUENCE.name}')" in str(statement.compile(dialect=postgresql.dialect()))
 
 
 def test_downgrade_to_base_then_upgrade_to_head(backend: Backend) -> None:

@@ -45,22 +45,34 @@ async def test_a_deadlock_victim_is_run_again_and_both_go_through(
         return
 
     x_locked, y_locked = asyncio.Event(), asyncio.Event()
+    other_pid: list[int] = []
 
     async def victim(session: AsyncSession) -> str:
         attempts.append(1)
-        # The first to look for a deadlock is its victim: this one, after 50 ms.
+        # The first to look for a deadlock is its victim: this one, 50 ms after it waits.
         await session.execute(text("SET LOCAL deadlock_timeout = '50ms'"))
         await _touch(session, x, f"甲{len(attempts)}")
         x_locked.set()
         if len(attempts) == 1:
-            await y_locked.wait()  # the other holds y and is about to wait for x
-            await asyncio.sleep(0.1)
+            await y_locked.wait()
+            # Until the other holds y and waits for x (so the deadlock exists when looked for).
+            for _ in range(500):
+                waiting = await session.scalar(
+                    text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": other_pid[0]},
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the other transaction never waited for x")
         await _touch(session, y, f"乙{len(attempts)}")
         return "done"
 
     async def other() -> None:
         async with sessionmaker.begin() as session:
             await session.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+            other_pid.append(int(await session.scalar(text("SELECT pg_backend_pid()"))))
             await _touch(session, y, "丙")
             y_locked.set()
             await x_locked.wait()
