@@ -11,23 +11,28 @@ from domain.errors import DomainError
 from domain.incidents.report import shanghai_time
 
 
-def input_utc(value: datetime | None, field: str) -> datetime | None:
-    """A date-time to store: aware UTC, or ``INVALID`` on ``field``."""
+def _utc(value: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """(the value made aware, the same instant in UTC or ``None`` if UTC cannot hold it)."""
     aware = shanghai_time(value)
     if aware is None:
-        return None
+        return None, None
     try:
-        return aware.astimezone(UTC)
+        return aware, aware.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise DomainError("INVALID", "时间超出可表示的范围", field) from None
+        return aware, None
+
+
+def input_utc(value: datetime | None, field: str) -> datetime | None:
+    """A date-time to store: aware UTC, or ``INVALID`` on ``field``."""
+    aware, utc = _utc(value)
+    if aware is not None and utc is None:
+        raise DomainError("INVALID", "时间超出可表示的范围", field)
+    return utc
 
 
 def bound_utc(value: datetime | None) -> datetime | None:
     """A filter bound in UTC; one beyond what UTC can hold is clamped (it bounds nothing)."""
-    aware = shanghai_time(value)
-    if aware is None:
-        return None
-    try:
-        return aware.astimezone(UTC)
-    except (OverflowError, ValueError):
+    aware, utc = _utc(value)
+    if aware is not None and utc is None:
         return datetime.min.replace(tzinfo=UTC) if aware.year < 5000 else datetime.max.replace(tzinfo=UTC)
+    return utc

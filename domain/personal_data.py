@@ -127,8 +127,6 @@ def json_ready(value: object, *, scrub_text: bool = False) -> Any:
 def _json_key(key: object) -> str:
     if isinstance(key, str):
         return str(key)
-    if key is None or isinstance(key, bool):
-        return json.dumps(key)
-    if isinstance(key, int | float):
-        return json.dumps(key)
+    if key is None or isinstance(key, bool | int | float):
+        return json.dumps(key)  # as ``json.dumps`` writes such keys: "null", "true", "1", "1.5"
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
