@@ -196,6 +196,39 @@ def _summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     }
 
 
+def report_body(i: int, rng: random.Random, reporters: list[tuple[str, str]]) -> tuple[bytes, str]:
+    """The ``i``-th report's request body and its reporter's token (also used by
+    ``report_in_process.py``)."""
+    token, grid = reporters[i % len(reporters)]
+    data = {
+        "query": REPORT,
+        "variables": {"input": {
+            "title": f"压测事件{i}", "description": "网格员巡查发现，工人反映相关问题",
+            "category": CATEGORIES[rng.randrange(len(CATEGORIES))], "severity": 1 + rng.randrange(3),
+            "peopleInvolved": rng.choice([1, 2, 3, 5, 8, 12, 40]), "gridId": grid,
+            "clientRequestId": uuid.uuid4().hex,
+        }},
+    }
+    return json.dumps(data, ensure_ascii=False).encode(), token
+
+
+async def fresh_database(prefix: str) -> tuple[str, str]:
+    """A new, migrated database ``<prefix>_<pid>`` (dropped first if left over): its name
+    and SQLAlchemy URL. ``drop_database`` removes it."""
+    from domain import migrate
+
+    dbname = f"{prefix}_{os.getpid()}"
+    url = _sa_url(dbname)
+    await drop_database(dbname)
+    await _admin(f'CREATE DATABASE "{dbname}"')
+    await asyncio.to_thread(migrate.upgrade, url)
+    return dbname, url
+
+
+async def drop_database(dbname: str) -> None:
+    await _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
 async def _http_load(port: int, reporters: list[tuple[str, str]], *, total: int, concurrency: int,
                      seed: int) -> tuple[dict[str, float], list[str]]:
     rng = random.Random(seed)
@@ -203,26 +236,13 @@ async def _http_load(port: int, reporters: list[tuple[str, str]], *, total: int,
     problems: list[str] = []
     counter = iter(range(total))
 
-    def body(i: int) -> tuple[bytes, str]:
-        token, grid = reporters[i % len(reporters)]
-        data = {
-            "query": REPORT,
-            "variables": {"input": {
-                "title": f"压测事件{i}", "description": "网格员巡查发现，工人反映相关问题",
-                "category": CATEGORIES[rng.randrange(len(CATEGORIES))], "severity": 1 + rng.randrange(3),
-                "peopleInvolved": rng.choice([1, 2, 3, 5, 8, 12, 40]), "gridId": grid,
-                "clientRequestId": uuid.uuid4().hex,
-            }},
-        }
-        return json.dumps(data, ensure_ascii=False).encode(), token
-
     async def worker(k: int) -> None:
         # Open the connections one by one: uvicorn's workers share one listening socket,
         # and a burst of connects can all land on whichever worker wakes first.
         await asyncio.sleep(k * RAMP_S)
         conn = Connection("127.0.0.1", port)
         for i in counter:
-            payload, token = body(i)
+            payload, token = report_body(i, rng, reporters)
             t0 = time.perf_counter()
             status, raw = await conn.post("/graphql", payload, {"Authorization": f"Bearer {token}"})
             latencies.append(time.perf_counter() - t0)
@@ -381,15 +401,9 @@ async def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    from domain import migrate
-
-    dbname = f"gridgov_bench_{os.getpid()}"
-    url = _sa_url(dbname)
-    await _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    await _admin(f'CREATE DATABASE "{dbname}"')
+    dbname, url = await fresh_database("gridgov_bench")
     server: subprocess.Popen[bytes] | None = None
     try:
-        await asyncio.to_thread(migrate.upgrade, url)
         reporters = await _prepare(url)
         server = _start_server(url, workers=args.workers, port=args.port)
         await _wait_ready(args.port)
@@ -455,7 +469,7 @@ async def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         if not args.keep_db:
-            await _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            await drop_database(dbname)
 
 
 if __name__ == "__main__":

@@ -27,17 +27,12 @@ import os
 import random
 import sys
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_report_incident as http_bench  # noqa: E402  (the same preparation and bodies)
-
-
-def _machine_cpu() -> float:
-    return http_bench._machine_cpu()
 
 
 def _postgres_cpu() -> float:
@@ -104,14 +99,7 @@ async def _load(app: Any, reporters: list[tuple[str, str]], *, total: int, concu
 
     async def worker() -> None:
         for i in counter:
-            token, grid = reporters[i % len(reporters)]
-            body = {"query": http_bench.REPORT, "variables": {"input": {
-                "title": f"压测事件{i}", "description": "网格员巡查发现，工人反映相关问题",
-                "category": http_bench.CATEGORIES[rng.randrange(len(http_bench.CATEGORIES))],
-                "severity": 1 + rng.randrange(3), "peopleInvolved": rng.choice([1, 2, 3, 5, 8, 12, 40]),
-                "gridId": grid, "clientRequestId": uuid.uuid4().hex,
-            }}}
-            await _report(app, json.dumps(body, ensure_ascii=False).encode(), token)
+            await _report(app, *http_bench.report_body(i, rng, reporters))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
@@ -125,14 +113,8 @@ async def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
-    from domain import migrate
-
-    dbname = f"gridgov_inproc_{os.getpid()}"
-    url = http_bench._sa_url(dbname)
-    await http_bench._admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    await http_bench._admin(f'CREATE DATABASE "{dbname}"')
+    dbname, url = await http_bench.fresh_database("gridgov_inproc")
     try:
-        await asyncio.to_thread(migrate.upgrade, url)
         reporters = await http_bench._prepare(url)
         os.environ.update(
             GRIDGOV_DATABASE_URL=url, GRIDGOV_MODE="production", GRIDGOV_SECRET_KEY=http_bench.SECRET,
@@ -150,10 +132,10 @@ async def main() -> int:
             watch = _GcWatch()
             gc.callbacks.append(watch)
             sessions = await http_bench._sessions(dbname)
-            machine, postgres, own, wall = _machine_cpu(), _postgres_cpu(), os.times(), time.perf_counter()
+            machine, postgres, own, wall = http_bench._machine_cpu(), _postgres_cpu(), os.times(), time.perf_counter()
             await _load(app, reporters, total=args.requests, concurrency=args.concurrency, seed=2)
             after = os.times()
-            machine, postgres = _machine_cpu() - machine, _postgres_cpu() - postgres
+            machine, postgres = http_bench._machine_cpu() - machine, _postgres_cpu() - postgres
             wall = time.perf_counter() - wall
             gc.callbacks.remove(watch)
             opened = await http_bench._sessions(dbname) - sessions
@@ -177,7 +159,7 @@ async def main() -> int:
         return 0
     finally:
         if not args.keep_db:
-            await http_bench._admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            await http_bench.drop_database(dbname)
 
 
 if __name__ == "__main__":
