@@ -8,13 +8,14 @@ incident's own park is ``GRID_CENTER``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.enums import AreaKind
+from domain.enums import AreaKind, MemberRole
 from domain.incidents.models import Incident
-from domain.org.models import Area, Department, Enterprise
+from domain.org.models import Area, Department, Enterprise, Member
 from rules.clock import time_facts
 
 GRID_CENTER = "GRID_CENTER"
@@ -23,10 +24,13 @@ GRID_CENTER = "GRID_CENTER"
 @dataclass(frozen=True, slots=True)
 class Place:
     """An incident's grid and every area above it (district first), and — when it was
-    loaded with them — the park's grid service-management centre."""
+    loaded with them — the park's grid service-management centre and, per area of the
+    chain and member role, the active holder an officer selector would pick there
+    (``holders``: fewest open incidents, then lowest code; ``None`` when not loaded)."""
 
     chain: tuple[Area, ...]
     center: Department | None = None
+    holders: Mapping[tuple[int, MemberRole], Member] | None = None
 
     @property
     def grid(self) -> Area:

@@ -10,7 +10,10 @@ The decision's ``officer`` is tried first, then ``otherwise`` in order, then the
 park's ``PARK_RESPONDER``. Among several who qualify for one selector, the one with
 the fewest open incidents wins (``members.open_incidents``, kept by the database),
 then the lowest member code. All candidates of
-every selector are ranked by one SQL statement.
+every selector are ranked by one SQL statement — unless the place was loaded with its
+role holders (``Place.holders``, the report path on PostgreSQL) and the selectors it
+needs are all role-at-area ones: then they are answered from those holders, ranked by
+the same rule in the same database read.
 """
 
 from __future__ import annotations
@@ -145,6 +148,27 @@ def _part(i: int, shape: str) -> Any:
     )
 
 
+def _from_holders(
+    selectors: tuple[dict[str, Any], ...], place: Place, department: Department | None
+) -> Assignment | None:
+    """The answer from ``place.holders``, or ``None`` when a selector tried before one is
+    found needs the database (a member code, a department's responders)."""
+    holders = place.holders
+    if holders is None:
+        return None
+    for i, selector in enumerate(selectors):
+        found = _shape_and_params(i, selector, place, department)
+        if found is None:
+            continue  # names nobody here: the statement would skip it too
+        shape, params = found
+        if shape != _ROLE_AT:
+            return None
+        member = holders.get((params[f"sel{i}_area"], params[f"sel{i}_role"]))
+        if member is not None:
+            return Assignment(member.id, member.code, i, selectors, member)
+    return Assignment(None, None, None, selectors)
+
+
 @lru_cache(maxsize=256)
 def _statement(shapes: tuple[tuple[int, str], ...], exclude: bool) -> Direct:
     u = union_all(*(_part(i, shape) for i, shape in shapes)).subquery("candidates")
@@ -163,11 +187,14 @@ async def assign(
     department: Department | None,
     exclude_member_id: int | None = None,
 ) -> Assignment:
-    """Resolve the officer-assignment decision to one member, or nobody (one statement).
+    """Resolve the officer-assignment decision to one member, or nobody (one statement at
+    most; none when ``place.holders`` answers it).
 
     ``exclude_member_id``: a member who may not be chosen (being re-assigned away).
     """
     selectors = selectors_of(outputs)
+    if exclude_member_id is None and (known := _from_holders(selectors, place, department)) is not None:
+        return known
     shapes: list[tuple[int, str]] = []
     params: dict[str, Any] = {}
     for i, selector in enumerate(selectors):

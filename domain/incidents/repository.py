@@ -27,17 +27,18 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import Sequence as DbSequence
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.accounts.models import Account
 from domain.db import UTCDateTime
 from domain.direct import Direct, column_keys, detached
-from domain.enums import AreaKind, DepartmentLevel, IncidentCategory, IncidentStatus, PolicyKind
+from domain.enums import AreaKind, DepartmentLevel, IncidentCategory, IncidentStatus, MemberRole, PolicyKind
 from domain.incidents.facts import GRID_CENTER, History, Place
 from domain.incidents.models import Incident, IncidentTimelineEntry
 from domain.incidents.transitions import OPEN
-from domain.org.models import Area, Department, Enterprise, Member
+from domain.org.models import Area, Department, Enterprise, Member, MemberRoleAssignment
 from domain.policies.models import DecisionRecord
 from domain.scope import Scope
 
@@ -182,17 +183,45 @@ def _new_id(dialect: str) -> Any:
     return select(func.coalesce(func.max(Incident.id), 0) + 1).scalar_subquery()
 
 
+# The active holder of each member role on an area of the chain that an officer selector
+# ``{"role": R, "scope": …}`` would pick there (``officers``: fewest open incidents, then
+# lowest code) — one row per role, PostgreSQL's DISTINCT ON. The report path brings them
+# with the place (``Place.holders``), so that most reports resolve their officer without
+# another round trip (docs/benchmarks.md, "reportIncident", fourth round).
+_hr = MemberRoleAssignment.__table__.alias("hr")
+_hm = Member.__table__.alias("hm")
+_HOLDERS = (
+    select(_hr.c.role.label("holder_role"), *_hm.c)
+    .select_from(_hr)
+    .join(_hm, _hm.c.id == _hr.c.member_id)
+    .where(_hm.c.area_id == Area.id, _hm.c.active.is_(True))
+    .ext(distinct_on(_hr.c.role))
+    .order_by(_hr.c.role, _hm.c.open_incidents, _hm.c.code)
+    .lateral("holders")
+)
+_HOLDER_COLUMNS = (_HOLDERS.c.holder_role, *(_HOLDERS.c[c.name] for c in Member.__table__.columns))
+
+
+def _report_variant(statement: Select[Any], dialect: str) -> Select[Any]:
+    """The report path's form of the place statement: the new incident's id too, and on
+    PostgreSQL the role holders of every area of the chain (one row per area and holder)."""
+    statement = statement.add_columns(_new_id(dialect).label("new_id"))
+    if dialect == "postgresql":
+        statement = statement.add_columns(*_HOLDER_COLUMNS).outerjoin(_HOLDERS, true())
+    return statement
+
+
 # On the report path (``domain.direct``): rows of the area's columns, the two counts,
-# the centre's columns, and (with a dialect) the new incident's id — per (whether there
-# is an enterprise, dialect or None). Without an enterprise the statement does not
-# count its incidents at all: on PostgreSQL a prepared statement soon runs a generic
-# plan, which cannot see that ``enterprise_id = NULL`` matches nothing — without planner
-# statistics it walked every incident of the last 30 days to count none (with the
-# grid's count, ~6,000 buffer reads and 7 ms per report; docs/benchmarks.md).
+# the centre's columns, and (with a dialect) the new incident's id and the role holders
+# — per (whether there is an enterprise, dialect or None). Without an enterprise the
+# statement does not count its incidents at all: on PostgreSQL a prepared statement soon
+# runs a generic plan, which cannot see that ``enterprise_id = NULL`` matches nothing —
+# without planner statistics it walked every incident of the last 30 days to count none
+# (with the grid's count, ~6,000 buffer reads and 7 ms per report; docs/benchmarks.md).
 _NO_ENTERPRISE = _place_and_history(literal(0, type_=Integer))
 _PLACE_AND_HISTORY_STATEMENTS: dict[tuple[bool, str | None], Direct] = {
     (has_enterprise, dialect): Direct(
-        (_PLACE_AND_HISTORY if has_enterprise else _NO_ENTERPRISE).add_columns(_new_id(dialect).label("new_id"))
+        _report_variant(_PLACE_AND_HISTORY if has_enterprise else _NO_ENTERPRISE, dialect)
         if dialect is not None
         else (_PLACE_AND_HISTORY if has_enterprise else _NO_ENTERPRISE)
     )
@@ -201,6 +230,7 @@ _PLACE_AND_HISTORY_STATEMENTS: dict[tuple[bool, str | None], Direct] = {
 }
 _AREA_KEYS = column_keys(Area)
 _DEPARTMENT_KEYS = column_keys(Department)
+_MEMBER_KEYS = column_keys(Member)
 
 
 async def place_and_history(
@@ -234,6 +264,17 @@ async def place_and_history(
     d = a + 2 + len(_DEPARTMENT_KEYS)
     if new_id is not None and rows:
         new_id.append(int(rows[0][d]))
+    with_holders = new_id is not None and dialect == "postgresql"
+    if with_holders:
+        # One row per area and role holder: the chain is the distinct areas, in order.
+        holders: dict[tuple[int, MemberRole], Member] = {}
+        areas: list[Sequence[Any]] = []
+        for r in rows:
+            if not areas or areas[-1][0] != r[0]:
+                areas.append(r)
+            if r[d + 1] is not None:
+                holders[(r[0], r[d + 1])] = detached(Member, _MEMBER_KEYS, r[d + 2 :])
+        rows = areas
     if not rows or rows[-1][0] != grid_id:
         return None
     chain = tuple(detached(Area, _AREA_KEYS, r[:a]) for r in rows)
@@ -246,7 +287,7 @@ async def place_and_history(
         None,
     )
     first = rows[0]
-    return Place(chain, park_center), History(
+    return Place(chain, park_center, holders if with_holders else None), History(
         enterprise_incidents_30d=int(first[a] or 0) if enterprise_id is not None else 0,
         grid_same_category_7d=int(first[a + 1] or 0),
     )

@@ -130,3 +130,72 @@ async def test_an_escalation_that_names_a_department_takes_it_without_routing_ag
     assert [d["kind"] for d in after["decisions"]] == [
         "incident-routing", "officer-assignment", "incident-escalation", "officer-assignment"
     ]
+
+
+async def _both_ways(
+    session: AsyncSession, grid_id: int, outputs: dict[str, Any]
+) -> tuple[officers.Assignment, officers.Assignment, Place]:
+    """The officer found by the selectors' statement (``place_of``) and by the report
+    path's place, which on PostgreSQL brings the role holders with it."""
+    from datetime import UTC, datetime
+
+    from domain.enums import IncidentCategory
+    from domain.incidents.repository import place_and_history
+
+    plain = await place_of(session, grid_id)
+    found = await place_and_history(
+        session, grid_id=grid_id, enterprise_id=None, category=IncidentCategory.OTHER,
+        now=datetime.now(UTC), new_id=[],
+    )
+    assert plain is not None and found is not None
+    with_holders = found[0]
+    by_statement = await officers.assign(session, outputs, place=plain, department=None)
+    by_holders = await officers.assign(session, outputs, place=with_holders, department=None)
+    return by_statement, by_holders, with_holders
+
+
+async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
+    backend: Any, gql: GraphQLClient, world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """On PostgreSQL a report reads each area's best role holders with its place and
+    answers role-at-area selectors from them (``officers._from_holders``): for every role
+    and scope, with ties and without, alone and as fallbacks, the same member (and the
+    same selector) as the statement; a selector that needs the database still gets it."""
+    m = world.members
+    roles = [r.value for r in MemberRole if r is not MemberRole.DEPARTMENT_RESPONDER]
+    grids = [world.grid.id, world.areas["direct"].id]
+
+    async def compare(outputs: dict[str, Any]) -> officers.Assignment:
+        """The assignment on the world's grid (after checking both grids)."""
+        answers = []
+        for grid_id in grids:
+            expected, got, place = await _both_ways(session, grid_id, outputs)
+            answers.append(expected)
+            assert (place.holders is not None) == (backend.kind == "postgresql")
+            assert (got.member_id, got.selector_index) == (expected.member_id, expected.selector_index), outputs
+            if got.member is not None:  # a whole row, as the statement loads it
+                assert got.member.name == expected.member.name and got.member.area_id == expected.member.area_id
+        return answers[0]
+
+    async with sessionmaker() as session:
+        for role in roles:
+            for scope in officers.SCOPES:
+                await compare({"officer": {"role": role, "scope": scope}})
+        fallbacks = {"officer": {"role": "GRID_LEADER", "scope": "LARGE_GRID"},
+                     "otherwise": [{"role": "AGENCY_STAFF", "scope": "PARK"}, {"role": "FULL_TIME_WORKER", "scope": "GRID"}]}
+        assert (await compare(fallbacks)).member_code == m["large_leader"].code
+        # a member code or a department's responder before the role holders: the statement answers
+        await compare({"officer": {"member": m["worker2"].code}, "otherwise": [{"role": "GRID_LEADER", "scope": "GRID"}]})
+        # a tie between the two full-time workers goes to the lower code …
+        tie = await compare({"officer": {"role": "FULL_TIME_WORKER", "scope": "GRID"}})
+        assert tie.member_code == min(m["worker1"].code, m["worker2"].code)
+    # … and fewer open incidents beat a lower code (a neighbourhood dispute goes to a
+    # full-time worker: now the tie's winner has one open); an inactive holder is never picked
+    assert ok(await report(gql, world, category="NEIGHBOURHOOD"))["officer"]["code"] == tie.member_code
+    async with sessionmaker() as session:
+        other = await compare({"officer": {"role": "FULL_TIME_WORKER", "scope": "GRID"}})
+        assert other.member_id != tie.member_id
+    async with sessionmaker.begin() as session:
+        await session.execute(update(Member).where(Member.id == other.member_id).values(active=False))
+    async with sessionmaker() as session:
+        assert (await compare({"officer": {"role": "FULL_TIME_WORKER", "scope": "GRID"}})).member_id == tie.member_id
