@@ -14,6 +14,7 @@ from api.accounts.queries import AccountQueries
 from api.accounts.types import Account, ApiToken
 from api.audit.queries import AuditQueries
 from api.audit.types import AuditEntry
+from api.execution import ExecutionContext
 from api.incidents.mutations import IncidentMutations
 from api.incidents.queries import IncidentQueries, visible_incident
 from api.incidents.types import Incident
@@ -52,7 +53,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # strawberry moves.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Passing an extension instance", category=DeprecationWarning)
-        built = hardening.GridGovSchema(query=Query, mutation=Mutation, extensions=extensions)  # type: ignore[arg-type]
+        built = hardening.GridGovSchema(
+            query=Query, mutation=Mutation, extensions=extensions,  # type: ignore[arg-type]
+            execution_context_class=ExecutionContext,  # without graphql-core's cycle (api/execution.py)
+        )
     # Input objects built without re-inspecting their types per request (api/inputs.py).
     inputs.install(built)
     return built

@@ -27,12 +27,13 @@ import os
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_report_incident as http_bench  # noqa: E402  (the same preparation and bodies)
+from sqlalchemy import event  # noqa: E402
 
 
 def _postgres_cpu() -> float:
@@ -111,6 +112,8 @@ async def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--gc-thresholds", help="e.g. 20000,10,100 (default: the worker's own)")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--statements", action="store_true",
+                        help="also count the SQL statements per report, by their first words (watching them costs CPU)")
     args = parser.parse_args()
 
     dbname, url = await http_bench.fresh_database("gridgov_inproc")
@@ -131,6 +134,12 @@ async def main() -> int:
             await _load(app, reporters, total=args.warmup, concurrency=args.concurrency, seed=1)
             watch = _GcWatch()
             gc.callbacks.append(watch)
+            statements: Counter[str] = Counter()
+            if args.statements:
+                def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                    statements[" ".join(statement.split()[:4])[:60]] += 1
+
+                event.listen(app.state.engine.sync_engine, "before_cursor_execute", seen)
             sessions = await http_bench._sessions(dbname)
             machine, postgres, own, wall = http_bench._machine_cpu(), _postgres_cpu(), os.times(), time.perf_counter()
             await _load(app, reporters, total=args.requests, concurrency=args.concurrency, seed=2)
@@ -155,6 +164,8 @@ async def main() -> int:
                 for g, p in sorted(watch.pauses.items())
             },
         }
+        if args.statements:
+            figures["statements_per_report"] = {k: round(v / n, 3) for k, v in statements.most_common()}
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return 0
     finally:

@@ -6,14 +6,16 @@ queries, counts and ``node`` cannot disagree about what an account sees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    Date,
     Integer,
     Select,
     and_,
@@ -27,7 +29,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import Sequence as DbSequence
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -183,32 +185,66 @@ def _new_id(dialect: str) -> Any:
     return select(func.coalesce(func.max(Incident.id), 0) + 1).scalar_subquery()
 
 
-# The active holder of each member role on an area of the chain that an officer selector
-# ``{"role": R, "scope": …}`` would pick there (``officers``: fewest open incidents, then
-# lowest code) — one row per role, PostgreSQL's DISTINCT ON. The report path brings them
-# with the place (``Place.holders``), so that most reports resolve their officer without
-# another round trip (docs/benchmarks.md, "reportIncident", fourth round).
+# The active holders of member roles on an area of the chain, as a JSON array of
+# ``[role, <member columns>…]`` in the order an officer selector ranks them (role, then
+# fewest open incidents, then lowest code: ``officers``), so that the first of each role
+# is whom a selector ``{"role": R, "scope": …}`` would pick there. The report path brings
+# them with the place (``Place.holders``): most reports then resolve their officer
+# without another round trip (docs/benchmarks.md, "reportIncident", fourth round). One
+# JSON value per area rather than a row per holder: repeating the area's row for each
+# holder decoded its columns (the boundary's JSON among them) once per holder.
 _hr = MemberRoleAssignment.__table__.alias("hr")
 _hm = Member.__table__.alias("hm")
 _HOLDERS = (
-    select(_hr.c.role.label("holder_role"), *_hm.c)
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(_hr.c.role, *_hm.c), _hr.c.role, _hm.c.open_incidents, _hm.c.code
+            ),
+            type_=JSON(),
+        )
+    )
     .select_from(_hr)
     .join(_hm, _hm.c.id == _hr.c.member_id)
     .where(_hm.c.area_id == Area.id, _hm.c.active.is_(True))
-    .ext(distinct_on(_hr.c.role))
-    .order_by(_hr.c.role, _hm.c.open_incidents, _hm.c.code)
-    .lateral("holders")
+    .correlate(Area)
+    .scalar_subquery()
+    .label("holders")
 )
-_HOLDER_COLUMNS = (_HOLDERS.c.holder_role, *(_HOLDERS.c[c.name] for c in Member.__table__.columns))
+
+
+def _json_reader(column: Any) -> Callable[[Any], Any] | None:
+    """How a member column's value comes back from ``json_build_array``: numbers,
+    strings and booleans as they are; dates and times as ISO text."""
+    if isinstance(column.type, UTCDateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v).astimezone(UTC)
+    if isinstance(column.type, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if column.type.python_type not in (int, str, bool, float):
+        raise TypeError(f"members.{column.name}: no JSON reading for {column.type!r} (repository._json_reader)")
+    return None
+
+
+_HOLDER_READERS = tuple(_json_reader(c) for c in Member.__table__.columns)
+
+
+def _holders(areas: Sequence[tuple[int, Any]]) -> dict[tuple[int, MemberRole], Member]:
+    """``(area id, JSON array)`` per area → the first (best) holder of each role there."""
+    best: dict[tuple[int, MemberRole], Member] = {}
+    for area_id, holders in areas:
+        for role, *values in holders or ():
+            key = (area_id, MemberRole(role))
+            if key not in best:
+                read = [v if r is None else r(v) for r, v in zip(_HOLDER_READERS, values, strict=True)]
+                best[key] = detached(Member, _MEMBER_KEYS, read)
+    return best
 
 
 def _report_variant(statement: Select[Any], dialect: str) -> Select[Any]:
     """The report path's form of the place statement: the new incident's id too, and on
-    PostgreSQL the role holders of every area of the chain (one row per area and holder)."""
+    PostgreSQL the role holders of every area of the chain."""
     statement = statement.add_columns(_new_id(dialect).label("new_id"))
-    if dialect == "postgresql":
-        statement = statement.add_columns(*_HOLDER_COLUMNS).outerjoin(_HOLDERS, true())
-    return statement
+    return statement.add_columns(_HOLDERS) if dialect == "postgresql" else statement
 
 
 # On the report path (``domain.direct``): rows of the area's columns, the two counts,
@@ -264,17 +300,6 @@ async def place_and_history(
     d = a + 2 + len(_DEPARTMENT_KEYS)
     if new_id is not None and rows:
         new_id.append(int(rows[0][d]))
-    with_holders = new_id is not None and dialect == "postgresql"
-    if with_holders:
-        # One row per area and role holder: the chain is the distinct areas, in order.
-        holders: dict[tuple[int, MemberRole], Member] = {}
-        areas: list[Sequence[Any]] = []
-        for r in rows:
-            if not areas or areas[-1][0] != r[0]:
-                areas.append(r)
-            if r[d + 1] is not None:
-                holders[(r[0], r[d + 1])] = detached(Member, _MEMBER_KEYS, r[d + 2 :])
-        rows = areas
     if not rows or rows[-1][0] != grid_id:
         return None
     chain = tuple(detached(Area, _AREA_KEYS, r[:a]) for r in rows)
@@ -287,7 +312,8 @@ async def place_and_history(
         None,
     )
     first = rows[0]
-    return Place(chain, park_center, holders if with_holders else None), History(
+    holders = _holders([(r[0], r[d + 1]) for r in rows]) if new_id is not None and dialect == "postgresql" else None
+    return Place(chain, park_center, holders), History(
         enterprise_incidents_30d=int(first[a] or 0) if enterprise_id is not None else 0,
         grid_same_category_7d=int(first[a + 1] or 0),
     )

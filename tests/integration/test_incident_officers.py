@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.direct import column_keys
 from domain.enums import MemberRole
 from domain.incidents import officers
 from domain.incidents.facts import Place
@@ -164,6 +165,11 @@ async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
     m = world.members
     roles = [r.value for r in MemberRole if r is not MemberRole.DEPARTMENT_RESPONDER]
     grids = [world.grid.id, world.areas["direct"].id]
+    async with sessionmaker.begin() as session:  # every column type of a member filled in somewhere
+        from datetime import date
+
+        await session.execute(update(Member).where(Member.id == m["leader"].id).values(
+            on_duty_date=date(2024, 3, 1), phone_cipher="密文", phone_hash="h" * 64, has_terminal=True))
 
     async def compare(outputs: dict[str, Any]) -> officers.Assignment:
         """The assignment on the world's grid (after checking both grids)."""
@@ -173,8 +179,9 @@ async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
             answers.append(expected)
             assert (place.holders is not None) == (backend.kind == "postgresql")
             assert (got.member_id, got.selector_index) == (expected.member_id, expected.selector_index), outputs
-            if got.member is not None:  # a whole row, as the statement loads it
-                assert got.member.name == expected.member.name and got.member.area_id == expected.member.area_id
+            if got.member is not None:  # the whole row, with the types the statement loads
+                keys = column_keys(Member)
+                assert [getattr(got.member, k) for k in keys] == [getattr(expected.member, k) for k in keys]
         return answers[0]
 
     async with sessionmaker() as session:
