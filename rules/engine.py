@@ -310,10 +310,10 @@ class CompiledPolicy:
             return Decision(self.kind, self.version, None, items, [r.rule_id for r in fired], False, None, seen, now)
         if names:
             winner = rules[names[0]]
-            outputs = copy.deepcopy(winner.outputs) if winner.deep else dict(winner.outputs)  # type: ignore[arg-type]
+            outputs = _copied(winner.outputs) if winner.deep else dict(winner.outputs)  # type: ignore[arg-type]
             fired_ids = [winner.rule_id]
         else:
-            outputs = copy.deepcopy(self._default) if self._default_deep else dict(self._default)
+            outputs = _copied(self._default) if self._default_deep else dict(self._default)
             fired_ids = []
         return Decision(self.kind, self.version, outputs, None, fired_ids, False, None, seen, now)
 
@@ -405,6 +405,16 @@ def _time_facts(now: datetime) -> Mapping[str, Any]:
 
 def _is_deep(outputs: Mapping[str, Any]) -> bool:
     return any(isinstance(v, (dict, list)) for v in outputs.values())
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a rule's JSON outputs (dicts, lists, scalars) that a caller may change
+    freely — ``copy.deepcopy`` without its memo and dispatch, on every decision."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
 
 
 def compile_policy(doc: dict[str, Any], *, version: int) -> CompiledPolicy:

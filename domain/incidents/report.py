@@ -3,7 +3,8 @@ active policies and recorded in one transaction (``writes.write_new_incident``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -97,14 +98,18 @@ class ReportInput:
     client_request_id: str | None = None
 
     def payload(self) -> dict[str, Any]:
-        """What a retry must repeat exactly (everything but the request id)."""
-        data = asdict(self)
-        data.pop("client_request_id")
+        """What a retry must repeat exactly (everything but the request id). Every field is
+        a scalar: read one by one rather than through ``dataclasses.asdict``, which deep-copies
+        each value (≈ 1.5 % of a report's CPU, docs/benchmarks.md)."""
+        data = {name: getattr(self, name) for name in _PAYLOAD_FIELDS}
         data["amount_involved"] = str(self.amount_involved) if self.amount_involved is not None else None
         data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
         data["title"] = self.title.strip()
         data["description"] = (self.description or "").strip()
         return data
+
+
+_PAYLOAD_FIELDS = tuple(f.name for f in dataclass_fields(ReportInput) if f.name != "client_request_id")
 
 
 def validate_report(data: ReportInput, now: datetime) -> None:
@@ -191,7 +196,8 @@ async def report(
     if scope.read_only or scope.role not in REPORTER_ROLES:
         raise forbidden()
     now = deps.clock.now()
-    data = replace(data, occurred_at=shanghai_time(data.occurred_at))
+    if data.occurred_at is not None and data.occurred_at.tzinfo is None:
+        data = replace(data, occurred_at=shanghai_time(data.occurred_at))
     validate_report(data, now)
     crid = data.client_request_id.strip() if data.client_request_id else None
     fp = fingerprint(data.payload())

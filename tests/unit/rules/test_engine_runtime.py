@@ -71,6 +71,7 @@ def test_outputs_are_copies() -> None:
     policy = compile_policy(doc, version=1)
     try:
         first = policy.decide({}, NOW)
+        first.outputs["otherwise"][0]["scope"] = "GRID"  # type: ignore[index]
         first.outputs["otherwise"].append("mutated")  # type: ignore[index]
         assert policy.decide({}, NOW).outputs["otherwise"] == [{"role": "PARK_RESPONDER", "scope": "PARK"}]  # type: ignore[index]
     finally:
