@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 
 from api import hardening, inputs
@@ -14,7 +14,7 @@ from api.accounts.queries import AccountQueries
 from api.accounts.types import Account, ApiToken
 from api.audit.queries import AuditQueries
 from api.audit.types import AuditEntry
-from api.execution import ExecutionContext
+from api.execution import ExecutionContext, ValidationCacheByText
 from api.incidents.mutations import IncidentMutations
 from api.incidents.queries import IncidentQueries, visible_incident
 from api.incidents.types import Incident
@@ -43,7 +43,7 @@ Mutation.__strawberry_definition__.description = "变更"  # type: ignore[attr-d
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    extensions: list[object] = [ParserCache(maxsize=512), ValidationCache(maxsize=512)]
+    extensions: list[object] = [ParserCache(maxsize=512), ValidationCacheByText(maxsize=512)]
     # Limits, the authentication gate, error codes and masking (production): per-request
     # factories that keep the validation cache hitting (api/hardening/ explains how).
     extensions += hardening.extensions(settings)

@@ -206,16 +206,28 @@ async def test_ids_that_are_not_ours_are_unknown_not_errors(gql: GraphQLClient) 
     assert await gql(q, {"id": b("Area:9223372036854775807")}) == {"node": None, "area": None}
 
 
-async def test_validation_cache_still_hits(gql: GraphQLClient) -> None:
-    from strawberry.extensions.validation_cache import _get_validate_cache
+async def test_validation_cache_still_hits(gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the hardening's validation rules added per request, the same text is still
+    validated once (``api.execution.ValidationCacheByText``)."""
+    import uuid
 
-    q = "query CacheProbe { viewer { role } areas(first: 3) { totalCount } }"
-    await gql(q)
-    before = _get_validate_cache(512).cache_info()
-    for _ in range(20):
+    from api import execution
+
+    validated: list[str] = []
+    real = execution.validate_document
+
+    def counting(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document.definitions[0].name.value)
+        return real(schema, document, rules)
+
+    monkeypatch.setattr(execution, "validate_document", counting)
+    name = f"CacheProbe{uuid.uuid4().hex}"  # a text no earlier test sent
+    q = f"query {name} {{ viewer {{ role }} areas(first: 3) {{ totalCount }} }}"
+    for _ in range(21):
         await gql(q)
-    after = _get_validate_cache(512).cache_info()
-    assert after.hits - before.hits == 20 and after.misses == before.misses
+    assert validated == [name]
+    await gql(q.replace("first: 3", "first: 4"))  # another text: validated on its own
+    assert validated == [name, name]
 
 
 # --- production mode ------------------------------------------------------------------------
