@@ -29,7 +29,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import Sequence as DbSequence
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -185,29 +185,29 @@ def _new_id(dialect: str) -> Any:
     return select(func.coalesce(func.max(Incident.id), 0) + 1).scalar_subquery()
 
 
-# The active holders of member roles on an area of the chain, as a JSON array of
-# ``[role, <member columns>…]`` in the order an officer selector ranks them (role, then
-# fewest open incidents, then lowest code: ``officers``), so that the first of each role
-# is whom a selector ``{"role": R, "scope": …}`` would pick there. The report path brings
+# For each member role held on an area of the chain, the active holder an officer
+# selector ``{"role": R, "scope": …}`` would pick there (``officers``: fewest open
+# incidents, then lowest code — PostgreSQL's DISTINCT ON, one per role, however large
+# the roster), as a JSON array of ``[role, <member columns>…]``. The report path brings
 # them with the place (``Place.holders``): most reports then resolve their officer
 # without another round trip (docs/benchmarks.md, "reportIncident", fourth round). One
 # JSON value per area rather than a row per holder: repeating the area's row for each
 # holder decoded its columns (the boundary's JSON among them) once per holder.
 _hr = MemberRoleAssignment.__table__.alias("hr")
 _hm = Member.__table__.alias("hm")
-_HOLDERS = (
-    select(
-        func.json_agg(
-            aggregate_order_by(
-                func.json_build_array(_hr.c.role, *_hm.c), _hr.c.role, _hm.c.open_incidents, _hm.c.code
-            ),
-            type_=JSON(),
-        )
-    )
+_BEST_PER_ROLE = (
+    select(_hr.c.role.label("holder_role"), *_hm.c)
     .select_from(_hr)
     .join(_hm, _hm.c.id == _hr.c.member_id)
     .where(_hm.c.area_id == Area.id, _hm.c.active.is_(True))
-    .correlate(Area)
+    .ext(distinct_on(_hr.c.role))
+    .order_by(_hr.c.role, _hm.c.open_incidents, _hm.c.code)
+    .correlate(Area)  # the outer statement's area row
+    .lateral("best_per_role")
+)
+_HOLDERS = (
+    select(func.json_agg(func.json_build_array(*_BEST_PER_ROLE.c), type_=JSON()))
+    .select_from(_BEST_PER_ROLE)
     .scalar_subquery()
     .label("holders")
 )
@@ -229,14 +229,18 @@ _HOLDER_READERS = tuple(_json_reader(c) for c in Member.__table__.columns)
 
 
 def _holders(areas: Sequence[tuple[int, Any]]) -> dict[tuple[int, MemberRole], Member]:
-    """``(area id, JSON array)`` per area → the first (best) holder of each role there."""
+    """``(area id, JSON array)`` per area → the best holder of each role there. A role
+    this version does not know (``member_roles.role`` is open-ended: a newer release may
+    have added one) is skipped — no selector of this version can name it."""
     best: dict[tuple[int, MemberRole], Member] = {}
     for area_id, holders in areas:
         for role, *values in holders or ():
-            key = (area_id, MemberRole(role))
-            if key not in best:
-                read = [v if r is None else r(v) for r, v in zip(_HOLDER_READERS, values, strict=True)]
-                best[key] = detached(Member, _MEMBER_KEYS, read)
+            try:
+                key = (area_id, MemberRole(role))
+            except ValueError:
+                continue
+            read = [v if r is None else r(v) for r, v in zip(_HOLDER_READERS, values, strict=True)]
+            best[key] = detached(Member, _MEMBER_KEYS, read)
     return best
 
 

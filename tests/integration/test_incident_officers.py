@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.direct import column_keys
@@ -135,9 +135,10 @@ async def test_an_escalation_that_names_a_department_takes_it_without_routing_ag
 
 async def _both_ways(
     session: AsyncSession, grid_id: int, outputs: dict[str, Any]
-) -> tuple[officers.Assignment, officers.Assignment, Place]:
+) -> tuple[officers.Assignment, officers.Assignment, Place, int]:
     """The officer found by the selectors' statement (``place_of``) and by the report
-    path's place, which on PostgreSQL brings the role holders with it."""
+    path's place, which on PostgreSQL brings the role holders with it — and how many
+    statements the second took."""
     from datetime import UTC, datetime
 
     from domain.enums import IncidentCategory
@@ -151,8 +152,18 @@ async def _both_ways(
     assert plain is not None and found is not None
     with_holders = found[0]
     by_statement = await officers.assign(session, outputs, place=plain, department=None)
-    by_holders = await officers.assign(session, outputs, place=with_holders, department=None)
-    return by_statement, by_holders, with_holders
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sync_engine = session.bind.sync_engine  # type: ignore[union-attr]
+    event.listen(sync_engine, "before_cursor_execute", seen)
+    try:
+        by_holders = await officers.assign(session, outputs, place=with_holders, department=None)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", seen)
+    return by_statement, by_holders, with_holders, len(statements)
 
 
 async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
@@ -171,13 +182,15 @@ async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
         await session.execute(update(Member).where(Member.id == m["leader"].id).values(
             on_duty_date=date(2024, 3, 1), phone_cipher="密文", phone_hash="h" * 64, has_terminal=True))
 
-    async def compare(outputs: dict[str, Any]) -> officers.Assignment:
+    async def compare(outputs: dict[str, Any], *, needs_statement: bool = False) -> officers.Assignment:
         """The assignment on the world's grid (after checking both grids)."""
         answers = []
         for grid_id in grids:
-            expected, got, place = await _both_ways(session, grid_id, outputs)
+            expected, got, place, statements = await _both_ways(session, grid_id, outputs)
             answers.append(expected)
             assert (place.holders is not None) == (backend.kind == "postgresql")
+            # answered from the holders, without a statement, unless a selector needs one
+            assert statements == (1 if needs_statement or place.holders is None else 0), outputs
             assert (got.member_id, got.selector_index) == (expected.member_id, expected.selector_index), outputs
             if got.member is not None:  # the whole row, with the types the statement loads
                 keys = column_keys(Member)
@@ -192,7 +205,8 @@ async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
                      "otherwise": [{"role": "AGENCY_STAFF", "scope": "PARK"}, {"role": "FULL_TIME_WORKER", "scope": "GRID"}]}
         assert (await compare(fallbacks)).member_code == m["large_leader"].code
         # a member code or a department's responder before the role holders: the statement answers
-        await compare({"officer": {"member": m["worker2"].code}, "otherwise": [{"role": "GRID_LEADER", "scope": "GRID"}]})
+        await compare({"officer": {"member": m["worker2"].code}, "otherwise": [{"role": "GRID_LEADER", "scope": "GRID"}]},
+                      needs_statement=True)
         # a tie between the two full-time workers goes to the lower code …
         tie = await compare({"officer": {"role": "FULL_TIME_WORKER", "scope": "GRID"}})
         assert tie.member_code == min(m["worker1"].code, m["worker2"].code)
@@ -206,3 +220,26 @@ async def test_the_report_paths_role_holders_pick_whom_the_statement_picks(
         await session.execute(update(Member).where(Member.id == other.member_id).values(active=False))
     async with sessionmaker() as session:
         assert (await compare({"officer": {"role": "FULL_TIME_WORKER", "scope": "GRID"}})).member_id == tie.member_id
+
+
+async def test_a_role_this_version_does_not_know_is_skipped_by_the_report_path(
+    backend: Any, world: IncidentWorld, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """``member_roles.role`` is open-ended (a newer release may add a role before this one
+    is replaced): a holder of an unknown role must not fail the report's place read."""
+    leader = world.members["leader"]
+    async with sessionmaker.begin() as session:
+        await session.execute(text("INSERT INTO member_roles (member_id, role) VALUES (:m, 'ROLE_FROM_THE_FUTURE')"),
+                              {"m": leader.id})
+    try:
+        async with sessionmaker() as session:
+            expected, got, place, _ = await _both_ways(
+                session, world.grid.id, {"officer": {"role": "GRID_LEADER", "scope": "GRID"}})
+            assert got.member_id == expected.member_id == leader.id
+            if backend.kind == "postgresql":
+                assert place.holders is not None and all(isinstance(role, MemberRole) for _, role in place.holders)
+            else:  # SQLite's report path reads no holders: the statement answers
+                assert place.holders is None
+    finally:
+        async with sessionmaker.begin() as session:
+            await session.execute(text("DELETE FROM member_roles WHERE role = 'ROLE_FROM_THE_FUTURE'"))
