@@ -24,8 +24,8 @@ the same flat rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
