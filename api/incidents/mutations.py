@@ -2,7 +2,10 @@
 
 Each resolver reads the incident as the request finds it (``Seen``: to tell a
 lost race — ``CONFLICT`` — from a step that came too late — ``ILLEGAL_TRANSITION``),
-then runs one domain use case inside ``info.context.write.begin()``.
+then runs one domain use case in one transaction (``domain.db.in_transaction``: run
+again whole if PostgreSQL aborted it as a deadlock's victim — a step that changes the
+officer updates two members' open-incident counts, so two steps handing incidents
+between the same two members can deadlock).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from api.incidents import inputs as i
 from api.incidents.types import Incident
 from api.permissions import scope_of
 from api.relay import expect_id
+from domain.db import in_transaction
 from domain.errors import DomainError
 from domain.incidents import repository as repo
 from domain.incidents import service
@@ -71,8 +75,9 @@ async def _transition(info: Info, gid: str, step: Step, **kw: Any) -> tuple[Inci
         assert pk is not None
         seen = await _seen(info, pk)
         await deps.ready()
-        async with info.context.write.begin() as session:
-            model = await step(session, deps, pk, actor=actor, seen=seen, **kw)
+        model = await in_transaction(
+            info.context.write, lambda session: step(session, deps, pk, actor=actor, seen=seen, **kw)
+        )
     except DomainError as exc:
         return None, user_errors(exc)
     info.context.loaders.clear()

@@ -178,3 +178,35 @@ async def test_unknown_or_foreign_ids_are_not_found(gql: GraphQLClient, world: I
     assert codes(await step(gql, ACCEPT, id=gid("Incident", 987654321))) == ["NOT_FOUND"]
     assert codes(await step(gql, ACCEPT, id=gid("Area", world.grid))) == ["NOT_FOUND"]
     assert codes(await step(gql, ACCEPT, id="garbage")) == ["NOT_FOUND"]
+
+
+async def test_a_step_aborted_as_a_deadlock_victim_is_run_again_whole(
+    gql: GraphQLClient, world: IncidentWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection on the real database: the first attempt writes its step, then
+    PostgreSQL's deadlock error (40P01) aborts it; the retry in a fresh transaction goes
+    through, and the incident shows one acceptance, not two (``domain.db.in_transaction``)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from domain.incidents import service
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real = service.accept
+    attempts: list[int] = []
+
+    async def accept_once_aborted(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        model = await real(*args, **kwargs)  # written in this attempt's transaction …
+        if len(attempts) == 1:
+            raise DBAPIError("UPDATE members …", {}, Deadlock("deadlock detected"))  # … then aborted
+        return model
+
+    incident = ok(await report(gql, world))
+    monkeypatch.setattr(service, "accept", accept_once_aborted)
+    accepted = ok(await step(gql, ACCEPT, id=incident["id"]))
+    assert len(attempts) == 2 and accepted["status"] == "ACCEPTED"
+    shown = (await gql(INCIDENT, {"id": incident["id"]}))["incident"]
+    assert [e["action"] for e in shown["timeline"]].count("ACCEPTED") == 1
+    assert shown["version"] == incident["version"] + 1
