@@ -23,7 +23,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimit
 from api.hardening.body_size import BodySizeLimit
 from api.hardening.errors import MASKED_MESSAGE, GridGovSchema, finish_errors, should_mask_error
 from api.hardening.gate import PUBLIC_FIELDS, OperationGate, top_level_fields
-from api.hardening.limits import estimate_cost, make_limits_rule
+from api.hardening.limits import cost_of, estimate_cost, make_limits_rule
 from api.hardening.log_scrubbing import ScrubFilter, install_log_scrubbing, scrub_record
 from api.hardening.text_input import forbidden_input
 from domain.settings import Settings
@@ -35,6 +35,7 @@ __all__ = [
     "GridGovSchema",
     "OperationGate",
     "ScrubFilter",
+    "cost_of",
     "estimate_cost",
     "extensions",
     "finish_errors",

@@ -7,7 +7,7 @@ cost (SPEC §5).
   operations (``api.websocket``).
 - **String input**: a control character (NUL …) anywhere in the variables or the
   document's string literals is ``INVALID``, naming where (``text_input``).
-- **Cost**: ``QUERY_TOO_COMPLEX`` above the limit (``limits.estimate_cost``).
+- **Cost**: ``QUERY_TOO_COMPLEX`` above the limit (``limits.cost_of``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
   hitting (a fresh rule class per request — what ``QueryDepthLimiter`` does when
   passed as a factory — turns it off; strawberry #4635, NOTES.md).
 - **Cost** needs the variables (``first: $n``), so it is estimated per request by
-  the operation gate before execution (``estimate_cost``): each field costs 1,
+  the operation gate before execution (``cost_of``): each field costs 1,
   multiplied by the page size (``first``/``last``, 20 when absent, at most
   ``relay.MAX_PAGE``) of every enclosing connection and by the number of ``ids`` of
   ``nodes``. Linear time: fragment costs are memoised (cost is linear in the multiplier).
@@ -129,16 +129,6 @@ def _list_len(node: Any, variables: dict[str, Any]) -> int | None:
     return None
 
 
-def estimate_cost(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: dict[str, Any] | None,
-) -> int:
-    """The estimated number of fields the operation resolves (see module docstring)."""
-    return _estimate(schema, document, operation_name, variables)[0]
-
-
 # Costs of operations whose cost does not depend on their variables (no ``first: $n``,
 # no ``ids: $ids``), per schema, by document text and operation name: the same mutation
 # sent again needs no walk. Bounded like the parser cache.
@@ -153,7 +143,8 @@ def cost_of(
     operation_name: str | None,
     variables: dict[str, Any] | None,
 ) -> int:
-    """``estimate_cost``, remembered per document text when no variable entered it.
+    """The estimated number of fields the operation resolves (``estimate_cost``),
+    remembered per document text when no variable entered it.
     ``query`` must be the text ``document`` was parsed from (``None``: not remembered)."""
     memo = _CONSTANT_COSTS.get(schema)
     if memo is None:
@@ -162,7 +153,7 @@ def cost_of(
     if key is not None and (known := memo.get(key)) is not None:
         memo.move_to_end(key)
         return known
-    cost, used_variables = _estimate(schema, document, operation_name, variables)
+    cost, used_variables = estimate_cost(schema, document, operation_name, variables)
     if key is not None and not used_variables:
         memo[key] = cost
         while len(memo) > _CONSTANT_COSTS_SIZE:
@@ -170,13 +161,14 @@ def cost_of(
     return cost
 
 
-def _estimate(
+def estimate_cost(
     schema: GraphQLSchema,
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
 ) -> tuple[int, bool]:
-    """The cost, and whether a variable's value entered it."""
+    """The estimated number of fields the operation resolves (see module docstring), and
+    whether a variable's value entered it."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0, False

@@ -23,7 +23,7 @@ from domain.incidents.deciding import (
 )
 from domain.incidents.models import Incident
 from domain.incidents.routing import assign_officer, codes_of, surroundings
-from domain.incidents.transitions import Action, compare_and_set
+from domain.incidents.transitions import OPEN, Action, compare_and_set
 from domain.org.models import Member
 
 S = IncidentStatus
@@ -71,15 +71,11 @@ async def reassign_one(
             if exc.code != "CONFLICT":
                 raise
             await session.refresh(incident)
-            if incident.officer_id != member_id or incident.status not in OPEN_WITH_OFFICER:
+            if incident.officer_id != member_id or incident.status not in OPEN:
                 return False
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")
-
-
-# The statuses in which an incident is in an officer's hands.
-OPEN_WITH_OFFICER = (S.REPORTED, S.DISPATCHED, S.ACCEPTED)
 
 
 async def _reassign(
